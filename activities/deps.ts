@@ -1,0 +1,12 @@
+import type { ConversationsService } from '../src/conversations/conversations.service';
+import type { IntegrationsService } from '../src/integrations/integrations.service';
+import type { LlmService } from '../src/llm/llm.service';
+import type { TwilioClients } from '../src/twilio/twilio-clients.service';
+
+/** What the activities need, built by the application's dependency injection (or a test). */
+export interface ActivityDeps {
+  conversations: Pick<ConversationsService, 'recordInbound' | 'recordReply'>;
+  integrations: Pick<IntegrationsService, 'resolveById'>;
+  llm: Pick<LlmService, 'configured' | 'reply'>;
+  twilio: Pick<TwilioClients, 'get'>;
+}

@@ -1,0 +1,17 @@
+import { createCrmActivities } from './crm.activities';
+import type { ActivityDeps } from './deps';
+import { createLlmActivities } from './llm.activities';
+import { createTwilioActivities } from './twilio.activities';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity of the product, built from its dependencies. Workflows import only this type. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createCrmActivities(deps),
+    ...createLlmActivities(deps),
+    ...createTwilioActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

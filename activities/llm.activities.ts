@@ -1,0 +1,33 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { CustomerContext } from '../src/conversations/conversations.service';
+import type { ActivityDeps } from './deps';
+
+export type GeneratedReply = { kind: 'llm'; text: string; model: string } | { kind: 'no_model' };
+
+/** Status codes of an OpenAI-compatible API that retrying will not fix. */
+const PERMANENT = new Set([400, 401, 403, 404, 422]);
+
+export function createLlmActivities({ llm, integrations }: ActivityDeps) {
+  return {
+    /** One LLM turn. Returns `no_model` when none is configured, so the workflow can say so honestly. */
+    async generateReply(input: { integrationId: string; context: CustomerContext; messages: string[] }): Promise<GeneratedReply> {
+      if (!llm.configured) return { kind: 'no_model' };
+      const { integration } = await integrations.resolveById(input.integrationId);
+      try {
+        const reply = await llm.reply({
+          businessName: integration.name,
+          systemPrompt: integration.systemPrompt,
+          customerName: input.context.customerName,
+          history: input.context.history,
+          messages: input.messages,
+        });
+        return { kind: 'llm', text: reply.text, model: reply.model };
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        if (status === 401) throw ApplicationFailure.nonRetryable(`The language model rejected the API key`, 'LlmAuthError');
+        if (status !== undefined && PERMANENT.has(status)) throw ApplicationFailure.nonRetryable(`The language model refused the request (${status}): ${(err as Error).message}`, 'LlmRequestRejected');
+        throw err;
+      }
+    },
+  };
+}

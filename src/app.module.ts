@@ -1,0 +1,57 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import type { AppConfig } from './config/config';
+import { APP_CONFIG } from './common/tokens';
+import { ConversationsController } from './conversations/conversations.controller';
+import { ConversationsService } from './conversations/conversations.service';
+import { entities, openDataSource } from './database/data-source';
+import { HealthController } from './health/health.controller';
+import { InboxRedeliveryService } from './inbox/inbox-redelivery.service';
+import { InboxService } from './inbox/inbox.service';
+import { IntegrationEntity } from './integrations/integration.entity';
+import { IntegrationsController } from './integrations/integrations.controller';
+import { IntegrationsService } from './integrations/integrations.service';
+import { LlmService } from './llm/llm.service';
+import { TemporalClientService } from './temporal/temporal-client.service';
+import { TwilioClients } from './twilio/twilio-clients.service';
+import { TwilioWebhookController } from './webhook/twilio-webhook.controller';
+import { TwilioWebhookService } from './webhook/twilio-webhook.service';
+import { WorkerService } from './worker/worker.service';
+
+export interface ProcessRoles {
+  /** The HTTP api: webhook, admin API, inbox redelivery. */
+  api: boolean;
+  /** The Temporal worker: workflows and activities. */
+  worker: boolean;
+}
+
+/**
+ * The whole application as one module graph; each process (`npm start`, `api`, `worker`) picks its roles.
+ * Shared: configuration, database, integrations, conversations, Twilio and LLM clients.
+ */
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, roles: ProcessRoles): DynamicModule {
+    const shared: Provider[] = [
+      { provide: APP_CONFIG, useValue: config },
+      TwilioClients,
+      IntegrationsService,
+      ConversationsService,
+    ];
+    const api: Provider[] = [ApiKeyGuard, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService];
+    const worker: Provider[] = [LlmService, WorkerService];
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ type: 'postgres', entities }),
+          dataSourceFactory: () => openDataSource(config),
+        }),
+        TypeOrmModule.forFeature([IntegrationEntity]),
+      ],
+      controllers: roles.api ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController] : [],
+      providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
+    };
+  }
+}

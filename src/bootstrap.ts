@@ -1,0 +1,50 @@
+import { type INestApplicationContext, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { WorkerOptions } from '@temporalio/worker';
+import { AppModule, type ProcessRoles } from './app.module';
+import type { AppConfig } from './config/config';
+import { IntegrationsService } from './integrations/integrations.service';
+import { WorkerService } from './worker/worker.service';
+
+export interface RunningApp {
+  context: INestApplicationContext;
+  /** The api's base URL as it listens (not PUBLIC_BASE_URL), when the api role runs. */
+  url?: string;
+  /** Settles when the worker stops, when the worker role runs. */
+  workerStopped?: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the application with the given roles: the single way every entry point (npm start, api,
+ * worker) and the tests start it. The config must already carry resolved secrets and a Temporal address.
+ */
+export async function startApp(config: AppConfig, roles: ProcessRoles, opts: { workflowBundle?: WorkerOptions['workflowBundle']; logger?: false } = {}): Promise<RunningApp> {
+  const module = AppModule.register(config, roles);
+  const logger = opts.logger === false ? false : undefined;
+  let context: INestApplicationContext;
+  let url: string | undefined;
+  if (roles.api) {
+    const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger });
+    // Flat form fields (no nested parsing) exactly as Twilio signs them; bounded sizes answer 413.
+    app.useBodyParser('urlencoded', { extended: false, limit: config.webhookBodyLimit, parameterLimit: 1000 });
+    app.useBodyParser('json', { limit: config.webhookBodyLimit });
+    app.enableShutdownHooks();
+    await app.init();
+    await app.get(IntegrationsService).ensureDefault();
+    await app.listen(config.port, '0.0.0.0');
+    const address = app.getHttpServer().address() as { port: number };
+    url = `http://127.0.0.1:${address.port}`;
+    context = app;
+  } else {
+    context = await NestFactory.createApplicationContext(module, { logger });
+    context.enableShutdownHooks();
+  }
+  let workerStopped: Promise<void> | undefined;
+  if (roles.worker) {
+    workerStopped = (await context.get(WorkerService).start({ workflowBundle: opts.workflowBundle })).stopped;
+    workerStopped.catch((err: Error) => new Logger('Worker').error(`Worker stopped: ${err.message}`));
+  }
+  return { context, url, workerStopped, close: () => context.close() };
+}

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+
+/**
+ * The configuration contract (README, `.env.example`): every variable the product reads, validated
+ * once at boot. An invalid value stops the process with a message naming the variable and the problem.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const optionalUrl = optionalString.pipe(z.url({ message: 'must be an absolute URL' }).optional());
+
+const booleanFlag = (fallback: boolean) =>
+  optionalString.pipe(
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+      .optional()
+      .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v))),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  optionalString.pipe(
+    z.coerce
+      .number<string | undefined>({ message: 'must be a number' })
+      .int({ message: 'must be a whole number' })
+      .min(min, { message: `must be at least ${min}` })
+      .max(max, { message: `must be at most ${max}` })
+      .optional()
+      .transform((v) => v ?? fallback),
+  );
+
+const schema = z
+  .object({
+    PORT: integer(3000, 0, 65535),
+    PUBLIC_BASE_URL: optionalUrl,
+    DATA_DIR: optionalString.transform((v) => v ?? './.data'),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
+        .optional(),
+    ),
+    TEMPORAL_ADDRESS: optionalString.pipe(
+      z.string().regex(/^[^\s/]+:\d+$/, { message: 'must be host:port' }).optional(),
+    ),
+    TEMPORAL_NAMESPACE: optionalString.transform((v) => v ?? 'default'),
+    TEMPORAL_UI_PORT: integer(8233, 1, 65535),
+    TEMPORAL_CLI_PATH: optionalString,
+    TEMPORAL_TASK_QUEUE: optionalString.transform((v) => v ?? 'whatsapp-agent'),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: optionalUrl,
+    OPENAI_MODEL: optionalString.transform((v) => v ?? 'gpt-4o-mini'),
+    OPENAI_EMBEDDINGS_MODEL: optionalString,
+    TWILIO_ACCOUNT_SID: optionalString.pipe(
+      z.string().regex(/^AC[0-9a-fA-F]{32}$/, { message: 'must be AC followed by 32 hex characters' }).optional(),
+    ),
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_PHONE_NUMBER: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(whatsapp:)?\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number such as +14155238886' })
+        .optional(),
+    ),
+    TWILIO_API_BASE_URL: optionalUrl,
+    ADMIN_API_KEY: optionalString.pipe(
+      z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    ),
+    CREDENTIALS_KEY: optionalString.pipe(
+      z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex characters (32 bytes)' }).optional(),
+    ),
+    STRIPE_SECRET_KEY: optionalString,
+    STRIPE_WEBHOOK_SECRET: optionalString,
+    STRIPE_API_BASE_URL: optionalUrl,
+    ALERT_WEBHOOK_URL: optionalUrl,
+    ANALYTICS_DATABASE_URL: optionalString,
+    LOG_MESSAGE_BODIES: booleanFlag(false),
+    COALESCE_WINDOW_MS: integer(1500, 0, 60_000),
+    REDELIVERY_INTERVAL_MS: integer(5000, 100, 3_600_000),
+    TOKEN_ROTATION_WINDOW_MINUTES: integer(60, 0, 7 * 24 * 60),
+    WEBHOOK_BODY_LIMIT: optionalString.transform((v) => v ?? '256kb'),
+  })
+  .superRefine((env, ctx) => {
+    const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
+    const set = twilioVars.filter((name) => env[name] !== undefined);
+    if (set.length > 0 && set.length < twilioVars.length) {
+      for (const name of twilioVars.filter((n) => env[n] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `is required when ${set.join(', ')} is set` });
+      }
+    }
+    if (env.DATABASE_URL) {
+      for (const name of ['CREDENTIALS_KEY', 'ADMIN_API_KEY'] as const) {
+        if (!env[name]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'is required when DATABASE_URL is set (it is generated into DATA_DIR only for the embedded database)',
+          });
+        }
+      }
+    }
+  });
+
+type Env = z.output<typeof schema>;
+
+export interface AppConfig {
+  port: number;
+  publicBaseUrl: string;
+  dataDir: string;
+  databaseUrl?: string;
+  temporal: { address?: string; namespace: string; uiPort: number; cliPath?: string; taskQueue: string };
+  openai: { apiKey?: string; baseUrl?: string; model: string; embeddingsModel?: string };
+  twilio: { accountSid?: string; authToken?: string; phoneNumber?: string; apiBaseUrl?: string };
+  adminApiKey?: string;
+  credentialsKey?: string;
+  stripe: { secretKey?: string; webhookSecret?: string; apiBaseUrl?: string };
+  alertWebhookUrl?: string;
+  analyticsDatabaseUrl?: string;
+  logMessageBodies: boolean;
+  coalesceWindowMs: number;
+  redeliveryIntervalMs: number;
+  tokenRotationWindowMinutes: number;
+  webhookBodyLimit: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws a ConfigError listing every problem by variable name. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  return toAppConfig(parsed.data);
+}
+
+function toAppConfig(env: Env): AppConfig {
+  return {
+    port: env.PORT,
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    dataDir: env.DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      uiPort: env.TEMPORAL_UI_PORT,
+      cliPath: env.TEMPORAL_CLI_PATH,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+    },
+    openai: {
+      apiKey: env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_BASE_URL,
+      model: env.OPENAI_MODEL,
+      embeddingsModel: env.OPENAI_EMBEDDINGS_MODEL,
+    },
+    twilio: {
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+      phoneNumber: env.TWILIO_PHONE_NUMBER,
+      apiBaseUrl: env.TWILIO_API_BASE_URL,
+    },
+    adminApiKey: env.ADMIN_API_KEY,
+    credentialsKey: env.CREDENTIALS_KEY,
+    stripe: {
+      secretKey: env.STRIPE_SECRET_KEY,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      apiBaseUrl: env.STRIPE_API_BASE_URL,
+    },
+    alertWebhookUrl: env.ALERT_WEBHOOK_URL,
+    analyticsDatabaseUrl: env.ANALYTICS_DATABASE_URL,
+    logMessageBodies: env.LOG_MESSAGE_BODIES,
+    coalesceWindowMs: env.COALESCE_WINDOW_MS,
+    redeliveryIntervalMs: env.REDELIVERY_INTERVAL_MS,
+    tokenRotationWindowMinutes: env.TOKEN_ROTATION_WINDOW_MINUTES,
+    webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
+  };
+}

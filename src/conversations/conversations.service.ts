@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { queryRows } from '../database/sql';
+import type { ConversationStatus, InboundMessage } from '../../workflows/definitions';
+
+export interface HistoryEntry {
+  direction: 'inbound' | 'outbound';
+  body: string;
+  at: string;
+}
+
+export interface CustomerContext {
+  customerId: string;
+  conversationId: string;
+  customerName: string | null;
+  /** The conversation's earlier messages, oldest first, at most HISTORY_LIMIT. */
+  history: HistoryEntry[];
+}
+
+export interface OutboundRecord {
+  integrationId: string;
+  conversationSid: string;
+  author: string;
+  body: string;
+  idempotencyKey: string;
+  messageSid: string;
+  acceptedAt: string;
+  /** When the first message this reply answers reached the webhook. */
+  firstReceivedAt: string;
+  status: ConversationStatus;
+}
+
+const HISTORY_LIMIT = 20;
+
+/**
+ * Customers, conversations and messages. Every write is one idempotent statement keyed on business
+ * identity (phone, ConversationSid, dedupe key), so a retried activity changes nothing twice.
+ */
+@Injectable()
+export class ConversationsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Records the turn's inbound messages (upserting customer and conversation) and loads the context. */
+  async recordInbound(input: { integrationId: string; conversationSid: string; customerPhone: string; messages: InboundMessage[] }): Promise<CustomerContext> {
+    const last = input.messages[input.messages.length - 1]?.receivedAt ?? new Date().toISOString();
+    const [customer] = await queryRows<{ id: string; name: string | null }>(this.db, 
+      `INSERT INTO customers (id, integration_id, phone, last_seen_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT ON CONSTRAINT customers_integration_phone DO UPDATE SET last_seen_at = GREATEST(customers.last_seen_at, EXCLUDED.last_seen_at)
+       RETURNING id, name`,
+      [randomUUID(), input.integrationId, input.customerPhone, last],
+    );
+    const conversationId = await this.upsertConversation(input.integrationId, input.conversationSid, customer!.id, last);
+    for (const m of input.messages) {
+      await this.db.query(
+        `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at)
+         VALUES ($1, $2, $3, 'inbound', $4, $5, $6, $7, $8)
+         ON CONFLICT ON CONSTRAINT messages_integration_dedupe DO NOTHING`,
+        [randomUUID(), input.integrationId, conversationId, m.author, m.body, m.dedupeKey, m.messageSid ?? null, m.receivedAt],
+      );
+    }
+    const rows = await queryRows<{ direction: 'inbound' | 'outbound'; body: string; at: Date }>(this.db, 
+      `SELECT direction, body, at FROM (
+         SELECT direction, body, at FROM messages
+         WHERE conversation_id = $1 AND NOT (dedupe_key = ANY($2::text[]))
+         ORDER BY at DESC LIMIT $3) recent
+       ORDER BY at ASC`,
+      [conversationId, input.messages.map((m) => m.dedupeKey), HISTORY_LIMIT],
+    );
+    return {
+      customerId: customer!.id,
+      conversationId,
+      customerName: customer!.name,
+      history: rows.map((r) => ({ direction: r.direction, body: r.body, at: new Date(r.at).toISOString() })),
+    };
+  }
+
+  /** Records a reply Twilio accepted; a repeat with the same idempotency key is a no-op. */
+  async recordReply(reply: OutboundRecord): Promise<void> {
+    const [conversation] = await queryRows<{ id: string }>(this.db, 
+      `UPDATE conversations SET last_message_at = GREATEST(last_message_at, $3), status = $4
+       WHERE integration_id = $1 AND conversation_sid = $2 RETURNING id`,
+      [reply.integrationId, reply.conversationSid, reply.acceptedAt, reply.status],
+    );
+    if (!conversation) throw new Error(`Conversation ${reply.conversationSid} is not recorded`);
+    const latency = Math.max(0, Date.parse(reply.acceptedAt) - Date.parse(reply.firstReceivedAt));
+    await this.db.query(
+      `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status)
+       VALUES ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, 'accepted')
+       ON CONFLICT ON CONSTRAINT messages_integration_dedupe DO NOTHING`,
+      [randomUUID(), reply.integrationId, conversation.id, reply.author, reply.body, reply.idempotencyKey, reply.messageSid, reply.acceptedAt, latency],
+    );
+  }
+
+  /** The conversation with its full transcript, for the API. */
+  async transcript(conversationSid: string) {
+    const [conversation] = await queryRows<{ id: string; integration_id: string; status: string; phone: string; created_at: Date; last_message_at: Date }>(this.db, 
+      `SELECT c.id, c.integration_id, c.status, c.created_at, c.last_message_at, cu.phone
+       FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE c.conversation_sid = $1
+       ORDER BY c.last_message_at DESC LIMIT 1`,
+      [conversationSid],
+    );
+    if (!conversation) throw new NotFoundException({ error: 'conversation_not_found', message: `No conversation ${conversationSid}` });
+    const messages: Record<string, unknown>[] = await this.db.query(
+      `SELECT id, direction, author, body, twilio_message_sid AS "messageSid", at, reply_latency_ms AS "replyLatencyMs",
+              delivery_status AS "deliveryStatus", error_code AS "errorCode"
+       FROM messages WHERE conversation_id = $1 ORDER BY at ASC, created_at ASC`,
+      [conversation.id],
+    );
+    return {
+      conversationSid,
+      integrationId: conversation.integration_id,
+      customerPhone: conversation.phone,
+      status: conversation.status,
+      createdAt: conversation.created_at,
+      lastMessageAt: conversation.last_message_at,
+      messages,
+    };
+  }
+
+  private async upsertConversation(integrationId: string, conversationSid: string, customerId: string, at: string): Promise<string> {
+    const [row] = await queryRows<{ id: string }>(this.db, 
+      `INSERT INTO conversations (id, integration_id, conversation_sid, customer_id, status, last_message_at)
+       VALUES ($1, $2, $3, $4, 'bot', $5)
+       ON CONFLICT ON CONSTRAINT conversations_integration_sid DO UPDATE SET last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at)
+       RETURNING id`,
+      [randomUUID(), integrationId, conversationSid, customerId, at],
+    );
+    return row!.id;
+  }
+}

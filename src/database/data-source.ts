@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ConversationEntity } from '../conversations/conversation.entity';
+import { CustomerEntity } from '../conversations/customer.entity';
+import { MessageEntity } from '../conversations/message.entity';
+import { InboxEventEntity } from '../inbox/inbox-event.entity';
+import { IntegrationEntity } from '../integrations/integration.entity';
+import { InitialSchema1764115200000 } from './migrations/1764115200000-initial-schema';
+import { pgliteDriver } from './pglite-pool';
+
+export const entities = [IntegrationEntity, CustomerEntity, ConversationEntity, MessageEntity, InboxEventEntity];
+export const migrations = [InitialSchema1764115200000];
+
+/** An arbitrary constant naming the advisory lock that keeps concurrent boots from migrating twice. */
+const MIGRATION_LOCK = 7_204_117;
+
+/**
+ * PostgreSQL when `databaseUrl` is given, otherwise an embedded PGlite database under `dataDir`.
+ * Both run the same migrations; the schema is never synchronized from the entities.
+ */
+export async function openDataSource(opts: { databaseUrl?: string; dataDir: string }): Promise<DataSource> {
+  const common = { type: 'postgres', entities, migrations, synchronize: false, migrationsRun: false } as const;
+  let options: DataSourceOptions;
+  if (opts.databaseUrl) {
+    options = { ...common, url: opts.databaseUrl, poolSize: 10, applicationName: 'whatsapp-agent' };
+  } else {
+    const dataDir = join(opts.dataDir, 'pglite');
+    mkdirSync(dataDir, { recursive: true });
+    const db = await PGlite.create({ dataDir });
+    options = { ...common, driver: pgliteDriver(db) };
+  }
+  const dataSource = await new DataSource(options).initialize();
+  if (opts.databaseUrl) await migrateLocked(dataSource);
+  else await dataSource.runMigrations({ transaction: 'each' }); // the embedded database has one process
+  return dataSource;
+}
+
+/** Migrates under an advisory lock, so api and worker replicas booting together migrate once. */
+async function migrateLocked(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    await runner.release();
+  }
+}

@@ -1,0 +1,61 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Client, Connection } from '@temporalio/client';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../common/tokens';
+import {
+  ConversationStatusAttribute,
+  conversationWorkflowId,
+  CustomerPhoneAttribute,
+  type InboundMessage,
+  inboundMessageSignal,
+  IntegrationIdAttribute,
+  taskQueues,
+} from '../../workflows/definitions';
+
+/** How long the webhook waits for Temporal before leaving the event to the redelivery loop. */
+const SIGNAL_DEADLINE_MS = 2_000;
+
+/**
+ * The application's Temporal client. The connection is lazy, so the api boots and keeps accepting
+ * webhooks while Temporal is unreachable; the inbox keeps what could not be handed over.
+ */
+@Injectable()
+export class TemporalClientService implements OnApplicationShutdown {
+  readonly connection: Connection;
+  readonly client: Client;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.connection = Connection.lazy({ address: config.temporal.address });
+    this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
+  }
+
+  /** Hands a customer message to its conversation workflow, starting the workflow if needed. */
+  async deliverInbound(target: { integrationId: string; conversationSid: string }, message: InboundMessage): Promise<void> {
+    const workflowId = conversationWorkflowId(target.integrationId, target.conversationSid);
+    await this.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+      this.client.workflow.signalWithStart('conversationWorkflow', {
+        workflowId,
+        taskQueue: taskQueues(this.config.temporal.taskQueue).conversations,
+        args: [
+          {
+            integrationId: target.integrationId,
+            conversationSid: target.conversationSid,
+            customerPhone: message.author,
+            coalesceWindowMs: this.config.coalesceWindowMs,
+          },
+        ],
+        signal: inboundMessageSignal,
+        signalArgs: [message],
+        typedSearchAttributes: [
+          { key: IntegrationIdAttribute, value: target.integrationId },
+          { key: CustomerPhoneAttribute, value: message.author },
+          { key: ConversationStatusAttribute, value: 'bot' },
+        ],
+      }),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close();
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../common/tokens';
+import { ConversationsService } from '../conversations/conversations.service';
+import { IntegrationsService } from '../integrations/integrations.service';
+import { LlmService } from '../llm/llm.service';
+import { TwilioClients } from '../twilio/twilio-clients.service';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { taskQueues } from '../../workflows/definitions';
+
+/** Sends per second the sends queue allows across all workers (server-side task queue rate limit). */
+const SENDS_PER_SECOND = 20;
+
+/**
+ * Runs the Temporal workers: one for conversations (workflows, CRM and LLM activities) and one for
+ * Twilio sends, each polling its task queue. Activities get the application's DI-built services.
+ */
+@Injectable()
+export class WorkerService implements OnApplicationShutdown {
+  private readonly logger = new Logger(WorkerService.name);
+  private workers: Worker[] = [];
+  private connection?: NativeConnection;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly conversations: ConversationsService,
+    private readonly integrations: IntegrationsService,
+    private readonly llm: LlmService,
+    private readonly twilio: TwilioClients,
+  ) {}
+
+  /**
+   * Connects and starts polling; resolves once the workers run, returning a promise that settles when
+   * they stop. `workflowBundle` lets tests reuse one prebuilt bundle; otherwise the sources are bundled.
+   */
+  async start(opts: { workflowBundle?: WorkerOptions['workflowBundle'] } = {}): Promise<{ stopped: Promise<void> }> {
+    await this.registerSearchAttributes();
+    this.connection = await NativeConnection.connect({ address: this.config.temporal.address });
+    const activities = createActivities({ conversations: this.conversations, integrations: this.integrations, llm: this.llm, twilio: this.twilio });
+    const queues = taskQueues(this.config.temporal.taskQueue);
+    const common = { connection: this.connection, namespace: this.config.temporal.namespace };
+    const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../../workflows') };
+    this.workers = [
+      await Worker.create({ ...common, ...workflows, taskQueue: queues.conversations, activities }),
+      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply }, maxTaskQueueActivitiesPerSecond: SENDS_PER_SECOND }),
+    ];
+    const stopped = Promise.all(this.workers.map((w) => w.run())).then(() => undefined);
+    this.logger.log(`Worker polling ${queues.conversations} and ${queues.sends} on ${this.config.temporal.address}`);
+    return { stopped };
+  }
+
+  private async registerSearchAttributes(): Promise<void> {
+    const connection = await Connection.connect({ address: this.config.temporal.address });
+    try {
+      await ensureSearchAttributes(connection, this.config.temporal.namespace);
+    } catch (err) {
+      this.logger.warn(`Could not register search attributes (create them on the cluster, see README): ${(err as Error).message}`);
+    } finally {
+      await connection.close();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await Promise.all(this.workers.map((w) => waitStopped(w)));
+    await this.connection?.close();
+  }
+}
+
+async function waitStopped(worker: Worker): Promise<void> {
+  while (!['STOPPED', 'FAILED'].includes(worker.getState())) await new Promise((r) => setTimeout(r, 50));
+}

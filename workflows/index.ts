@@ -1,0 +1,3 @@
+/** Every workflow the worker registers. */
+export { conversationWorkflow } from './conversation.workflow';
+export { replyToMessages } from './turn.workflow';
