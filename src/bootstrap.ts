@@ -26,7 +26,7 @@ export async function startApp(config: AppConfig, roles: ProcessRoles, opts: { w
   let context: INestApplicationContext;
   let url: string | undefined;
   if (roles.api) {
-    const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger });
+    const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger, abortOnError: false });
     // Flat form fields (no nested parsing) exactly as Twilio signs them; bounded sizes answer 413.
     app.useBodyParser('urlencoded', { extended: false, limit: config.webhookBodyLimit, parameterLimit: 1000 });
     app.useBodyParser('json', { limit: config.webhookBodyLimit });
@@ -38,7 +38,7 @@ export async function startApp(config: AppConfig, roles: ProcessRoles, opts: { w
     url = `http://127.0.0.1:${address.port}`;
     context = app;
   } else {
-    context = await NestFactory.createApplicationContext(module, { logger });
+    context = await NestFactory.createApplicationContext(module, { logger, abortOnError: false });
     context.enableShutdownHooks();
   }
   let workerStopped: Promise<void> | undefined;

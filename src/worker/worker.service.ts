@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
@@ -37,6 +37,7 @@ export class WorkerService implements OnApplicationShutdown {
    * they stop. `workflowBundle` lets tests reuse one prebuilt bundle; otherwise the sources are bundled.
    */
   async start(opts: { workflowBundle?: WorkerOptions['workflowBundle'] } = {}): Promise<{ stopped: Promise<void> }> {
+    installQuietRuntime();
     await this.registerSearchAttributes();
     this.connection = await NativeConnection.connect({ address: this.config.temporal.address });
     const activities = createActivities({ conversations: this.conversations, integrations: this.integrations, llm: this.llm, twilio: this.twilio });
@@ -72,4 +73,13 @@ export class WorkerService implements OnApplicationShutdown {
 
 async function waitStopped(worker: Worker): Promise<void> {
   while (!['STOPPED', 'FAILED'].includes(worker.getState())) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** The SDK logs at WARN and above; the application's own logs say what happened. Once per process. */
+function installQuietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    /* already installed in this process */
+  }
 }
