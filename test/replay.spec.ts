@@ -1,0 +1,34 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker } from '@temporalio/worker';
+
+/**
+ * Replays committed histories of real runs against today's workflow code. A change that would break
+ * conversations already running in production (a non-deterministic change) fails here.
+ * Histories are recorded by `RECORD_HISTORIES=1 npm run test:jest -- test/workflows.spec.ts`.
+ */
+const recorded: Record<string, string> = {
+  'conversation-burst.json': 'conversation:integration-1:CH-burst',
+  'conversation-continue-as-new.json': 'conversation:integration-1:CH-dedupe',
+};
+
+describe('replay of committed workflow histories', () => {
+  const dir = join(__dirname, 'histories');
+  const bundle = { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } };
+  const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+
+  test('every committed history is listed here with its workflow id', () => {
+    expect(readdirSync(dir).filter((f) => f.endsWith('.json')).sort()).toEqual(Object.keys(recorded).sort());
+  });
+
+  test.each(Object.entries(recorded))('%s replays without a determinism error', async (file, workflowId) => {
+    await Worker.runReplayHistory(bundle, load(file), workflowId);
+  });
+
+  test('a replay that diverges from the history is caught', async () => {
+    // Replayed under another conversation's id, the child workflow ids differ from the recorded ones.
+    await expect(Worker.runReplayHistory(bundle, load('conversation-burst.json'), 'conversation:integration-1:CH-other')).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});

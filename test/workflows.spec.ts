@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Activities } from '../activities';
+import {
+  ConversationStatusAttribute,
+  conversationWorkflowId,
+  type InboundMessage,
+  inboundMessageSignal,
+  statusQuery,
+  taskQueues,
+  transcriptQuery,
+  type TurnInput,
+} from '../workflows/definitions';
+import { HUMAN_REQUESTED_REPLY, LLM_DOWN_REPLY, NO_MODEL_REPLY } from '../workflows/replies';
+import { eventually } from './support/eventually';
+
+/**
+ * The conversation workflow on a real Temporal server with fake activities: ordering, dedupe across
+ * continue-as-new, burst coalescing, and the honest fallbacks. RECORD_HISTORIES=1 rewrites the
+ * committed histories that the replay test checks every change against.
+ */
+describe('conversation workflow', () => {
+  let connection: Connection;
+  let client: Client;
+  let workers: Worker[];
+  let running: Promise<void>;
+  const queue = `wf-${randomBytes(4).toString('hex')}`;
+  const turns: TurnInput[] = [];
+  const sent: { conversationSid: string; body: string }[] = [];
+  let llm: (messages: string[]) => Promise<{ kind: 'llm'; text: string; model: string } | { kind: 'no_model' }>;
+
+  const fakes: Activities = {
+    async recordInboundMessages(turn) {
+      turns.push(turn);
+      return { customerId: 'c', conversationId: 'v', customerName: null, history: [] };
+    },
+    async generateReply({ messages }) {
+      return llm(messages);
+    },
+    async sendReply({ conversationSid, body, idempotencyKey }) {
+      sent.push({ conversationSid, body });
+      return { messageSid: `IM-${idempotencyKey}`, author: 'agent', acceptedAt: new Date().toISOString() };
+    },
+    async recordReply() {},
+  };
+
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS });
+    client = new Client({ connection });
+    const native = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS });
+    workers = [
+      await Worker.create({ connection: native, taskQueue: queue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, activities: fakes }),
+      await Worker.create({ connection: native, taskQueue: taskQueues(queue).sends, activities: { sendReply: fakes.sendReply } }),
+    ];
+    running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  });
+
+  afterAll(async () => {
+    workers.forEach((w) => w.shutdown());
+    await running;
+    await connection.close();
+  });
+
+  beforeEach(() => {
+    llm = async (messages) => ({ kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' });
+  });
+
+  let seq = 0;
+  const message = (body: string, dedupeKey = `k-${++seq}`): InboundMessage => ({ dedupeKey, body, author: 'whatsapp:+4915112345678', receivedAt: new Date().toISOString() });
+
+  async function start(conversationSid: string, first: InboundMessage, opts: { coalesceWindowMs?: number; maxTurnsPerRun?: number } = {}) {
+    return client.workflow.signalWithStart('conversationWorkflow', {
+      workflowId: conversationWorkflowId('integration-1', conversationSid),
+      taskQueue: queue,
+      args: [{ integrationId: 'integration-1', conversationSid, customerPhone: first.author, coalesceWindowMs: opts.coalesceWindowMs ?? 0, maxTurnsPerRun: opts.maxTurnsPerRun }],
+      signal: inboundMessageSignal,
+      signalArgs: [first],
+      typedSearchAttributes: [{ key: ConversationStatusAttribute, value: 'bot' }],
+    });
+  }
+
+  const repliesTo = (sid: string) => sent.filter((s) => s.conversationSid === sid).map((s) => s.body);
+  const waitForReplies = (sid: string, n: number) => eventually(async () => repliesTo(sid), (r) => r.length >= n);
+
+  test('answers messages one turn at a time, in order, and drops duplicates across continue-as-new', async () => {
+    const sid = 'CH-dedupe';
+    const first = message('first');
+    const handle = await start(sid, first, { maxTurnsPerRun: 1 });
+    expect(await waitForReplies(sid, 1)).toEqual(['Reply to: first']);
+    const firstRun = (await handle.describe()).runId;
+
+    await handle.signal(inboundMessageSignal, first); // a redelivery after the run continued as new
+    await handle.signal(inboundMessageSignal, message('second'));
+    expect(await waitForReplies(sid, 2)).toEqual(['Reply to: first', 'Reply to: second']);
+    await handle.signal(inboundMessageSignal, message('third'));
+    expect(await waitForReplies(sid, 3)).toEqual(['Reply to: first', 'Reply to: second', 'Reply to: third']);
+
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+    const transcript = await eventually(() => handle.query(transcriptQuery), (t) => t.length >= 6);
+    expect(transcript.map((e) => `${e.direction}:${e.text}`)).toEqual([
+      'inbound:first', 'outbound:Reply to: first', 'inbound:second', 'outbound:Reply to: second', 'inbound:third', 'outbound:Reply to: third',
+    ]);
+    if (process.env.RECORD_HISTORIES === '1') {
+      // The first run: a turn as a child workflow, then continue-as-new carrying the dedupe state.
+      const history = await client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
+      writeFileSync(join(__dirname, 'histories', 'conversation-continue-as-new.json'), historyToJSON(history));
+    }
+  });
+
+  test('coalesces a burst of messages into one turn with one reply', async () => {
+    const sid = 'CH-burst';
+    const handle = await start(sid, message('Hi'), { coalesceWindowMs: 1_000 });
+    await handle.signal(inboundMessageSignal, message('I ordered a lamp'));
+    await handle.signal(inboundMessageSignal, message('it arrived broken'));
+    expect(await waitForReplies(sid, 1)).toEqual(['Reply to: Hi + I ordered a lamp + it arrived broken']);
+    expect(turns.filter((t) => t.conversationSid === sid).map((t) => t.messages.length)).toEqual([3]);
+    if (process.env.RECORD_HISTORIES === '1') {
+      await eventually(() => handle.query(transcriptQuery), (t) => t.length >= 4);
+      writeFileSync(join(__dirname, 'histories', 'conversation-burst.json'), historyToJSON(await handle.fetchHistory()));
+    }
+  });
+
+  test('without a language model it says so plainly', async () => {
+    llm = async () => ({ kind: 'no_model' });
+    const sid = 'CH-no-model';
+    await start(sid, message('What are your opening hours?'));
+    expect(await waitForReplies(sid, 1)).toEqual([NO_MODEL_REPLY]);
+  });
+
+  test('when the language model fails after its retries the customer gets the fallback and a person is asked', async () => {
+    llm = async () => {
+      throw ApplicationFailure.nonRetryable('model rejected the key', 'LlmAuthError');
+    };
+    const sid = 'CH-llm-down';
+    const handle = await start(sid, message('Can I change my order?'));
+    expect(await waitForReplies(sid, 1)).toEqual([LLM_DOWN_REPLY]);
+    expect(await eventually(() => handle.query(statusQuery), (s) => s !== 'bot')).toBe('waiting_for_human');
+    const attributes = await eventually(async () => (await handle.describe()).typedSearchAttributes.get(ConversationStatusAttribute), (v) => v !== 'bot');
+    expect(attributes).toBe('waiting_for_human');
+  });
+
+  test('a customer asking for a person is told one is coming, without the language model', async () => {
+    let llmCalls = 0;
+    llm = async () => {
+      llmCalls++;
+      return { kind: 'llm', text: 'should not be used', model: 'fake' };
+    };
+    const sid = 'CH-human';
+    const handle = await start(sid, message('Quiero hablar con una persona, por favor'));
+    expect(await waitForReplies(sid, 1)).toEqual([HUMAN_REQUESTED_REPLY]);
+    expect(llmCalls).toBe(0);
+    expect(await eventually(() => handle.query(statusQuery), (s) => s !== 'bot')).toBe('waiting_for_human');
+  });
+});
