@@ -43,8 +43,8 @@ export async function startApp(config: AppConfig, roles: ProcessRoles, opts: { w
   }
   let workerStopped: Promise<void> | undefined;
   if (roles.worker) {
-    workerStopped = (await context.get(WorkerService).start({ workflowBundle: opts.workflowBundle })).stopped;
-    workerStopped.catch((err: Error) => new Logger('Worker').error(`Worker stopped: ${err.message}`));
+    workerStopped = context.get(WorkerService).run({ workflowBundle: opts.workflowBundle });
+    workerStopped.catch((err: Error) => new Logger('Worker').error(`Worker failed: ${err.message}`));
   }
   return { context, url, workerStopped, close: () => context.close() };
 }

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  app.workerStopped?.catch(() => void stop());
 
   logger.log(`API:         ${config.publicBaseUrl}  (listening on port ${config.port})`);
   logger.log(`Webhook:     ${config.publicBaseUrl}/api/twilio/webhook`);

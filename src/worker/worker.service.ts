@@ -23,6 +23,7 @@ export class WorkerService implements OnApplicationShutdown {
   private readonly logger = new Logger(WorkerService.name);
   private workers: Worker[] = [];
   private connection?: NativeConnection;
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,24 +34,40 @@ export class WorkerService implements OnApplicationShutdown {
   ) {}
 
   /**
-   * Connects and starts polling; resolves once the workers run, returning a promise that settles when
-   * they stop. `workflowBundle` lets tests reuse one prebuilt bundle; otherwise the sources are bundled.
+   * Connects (waiting for Temporal if it is not up yet), then polls until shutdown. Settles when the
+   * workers stop. `workflowBundle` lets tests reuse one prebuilt bundle; otherwise the sources are bundled.
    */
-  async start(opts: { workflowBundle?: WorkerOptions['workflowBundle'] } = {}): Promise<{ stopped: Promise<void> }> {
+  async run(opts: { workflowBundle?: WorkerOptions['workflowBundle'] } = {}): Promise<void> {
     installQuietRuntime();
+    const connection = await this.connectWhenReachable();
+    if (!connection) return;
+    this.connection = connection;
     await this.registerSearchAttributes();
-    this.connection = await NativeConnection.connect({ address: this.config.temporal.address });
     const activities = createActivities({ conversations: this.conversations, integrations: this.integrations, llm: this.llm, twilio: this.twilio });
     const queues = taskQueues(this.config.temporal.taskQueue);
-    const common = { connection: this.connection, namespace: this.config.temporal.namespace };
+    const common = { connection, namespace: this.config.temporal.namespace };
     const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../../workflows') };
     this.workers = [
       await Worker.create({ ...common, ...workflows, taskQueue: queues.conversations, activities }),
       await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply }, maxTaskQueueActivitiesPerSecond: SENDS_PER_SECOND }),
     ];
-    const stopped = Promise.all(this.workers.map((w) => w.run())).then(() => undefined);
+    if (this.stopping) return;
     this.logger.log(`Worker polling ${queues.conversations} and ${queues.sends} on ${this.config.temporal.address}`);
-    return { stopped };
+    await Promise.all(this.workers.map((w) => w.run()));
+  }
+
+  /** Retries the connection with backoff (1 s … 15 s); undefined if the application shuts down first. */
+  private async connectWhenReachable(): Promise<NativeConnection | undefined> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        return await NativeConnection.connect({ address: this.config.temporal.address });
+      } catch (err) {
+        const delay = Math.min(1_000 * 2 ** (attempt - 1), 15_000);
+        this.logger.warn(`Temporal unreachable at ${this.config.temporal.address} (${(err as Error).message}); retrying in ${delay / 1000} s`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    return undefined;
   }
 
   private async registerSearchAttributes(): Promise<void> {
@@ -65,6 +82,7 @@ export class WorkerService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await Promise.all(this.workers.map((w) => waitStopped(w)));
     await this.connection?.close();

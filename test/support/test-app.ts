@@ -60,7 +60,7 @@ export async function startTestApp(opts: { roles?: ProcessRoles; env?: Record<st
   const app = await startApp(config, opts.roles ?? { api: true, worker: true }, { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, logger: false });
   const db = app.context.get(DataSource);
   const [integration] = await db.query(`SELECT id FROM integrations WHERE account_sid = $1`, [ACCOUNT_SID]);
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const url = app.url ?? '';
 
