@@ -17,7 +17,7 @@ describe('configuration', () => {
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
     expect(config.dataDir).toBe('./.data');
     expect(config.databaseUrl).toBeUndefined();
-    expect(config.temporal).toEqual({ address: undefined, namespace: 'default', uiPort: 8233, cliPath: undefined, taskQueue: 'whatsapp-agent' });
+    expect(config.temporal).toEqual({ address: undefined, namespace: 'default', uiPort: 8233, cliPath: undefined, taskQueue: 'whatsapp-agent', apiKey: undefined });
     expect(config.logMessageBodies).toBe(false);
   });
 

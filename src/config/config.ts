@@ -48,6 +48,7 @@ const schema = z
     TEMPORAL_UI_PORT: integer(8233, 1, 65535),
     TEMPORAL_CLI_PATH: optionalString,
     TEMPORAL_TASK_QUEUE: optionalString.transform((v) => v ?? 'whatsapp-agent'),
+    TEMPORAL_API_KEY: optionalString,
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: optionalUrl,
     OPENAI_MODEL: optionalString.transform((v) => v ?? 'gpt-4o-mini'),
@@ -108,7 +109,7 @@ export interface AppConfig {
   publicBaseUrl: string;
   dataDir: string;
   databaseUrl?: string;
-  temporal: { address?: string; namespace: string; uiPort: number; cliPath?: string; taskQueue: string };
+  temporal: { address?: string; namespace: string; uiPort: number; cliPath?: string; taskQueue: string; apiKey?: string };
   openai: { apiKey?: string; baseUrl?: string; model: string; embeddingsModel?: string };
   twilio: { accountSid?: string; authToken?: string; phoneNumber?: string; apiBaseUrl?: string };
   adminApiKey?: string;
@@ -151,6 +152,7 @@ function toAppConfig(env: Env): AppConfig {
       uiPort: env.TEMPORAL_UI_PORT,
       cliPath: env.TEMPORAL_CLI_PATH,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      apiKey: env.TEMPORAL_API_KEY,
     },
     openai: {
       apiKey: env.OPENAI_API_KEY,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { AppConfig } from '../config/config';
@@ -92,6 +92,8 @@ export class IntegrationsService {
 
   /** Creates a Twilio integration after Twilio itself accepted the credentials. */
   async create(input: { name: string; accountSid: string; authToken: string; phoneNumber: string; answeredEvent?: AnsweredEvent; systemPrompt?: string }) {
+    const existing = await this.repo.findOneBy({ accountSid: input.accountSid });
+    if (existing) throw new ConflictException({ error: 'integration_exists', message: `Account ${input.accountSid} is already connected as integration ${existing.id}` });
     await this.verifyCredentials(input.accountSid, input.authToken);
     return this.insert({ kind: 'twilio', ...input });
   }

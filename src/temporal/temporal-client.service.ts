@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
+import { temporalConnectionOptions } from './connection-options';
 import {
   ConversationStatusAttribute,
   conversationWorkflowId,
@@ -25,7 +26,7 @@ export class TemporalClientService implements OnApplicationShutdown {
   readonly client: Client;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.connection = Connection.lazy({ address: config.temporal.address });
+    this.connection = Connection.lazy(temporalConnectionOptions(config));
     this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
   }
 

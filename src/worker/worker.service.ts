@@ -8,6 +8,7 @@ import { ConversationsService } from '../conversations/conversations.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import { LlmService } from '../llm/llm.service';
 import { TwilioClients } from '../twilio/twilio-clients.service';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { taskQueues } from '../../workflows/definitions';
 
@@ -60,7 +61,7 @@ export class WorkerService implements OnApplicationShutdown {
   private async connectWhenReachable(): Promise<NativeConnection | undefined> {
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
-        return await NativeConnection.connect({ address: this.config.temporal.address });
+        return await NativeConnection.connect(temporalConnectionOptions(this.config));
       } catch (err) {
         const delay = Math.min(1_000 * 2 ** (attempt - 1), 15_000);
         this.logger.warn(`Temporal unreachable at ${this.config.temporal.address} (${(err as Error).message}); retrying in ${delay / 1000} s`);
@@ -71,7 +72,7 @@ export class WorkerService implements OnApplicationShutdown {
   }
 
   private async registerSearchAttributes(): Promise<void> {
-    const connection = await Connection.connect({ address: this.config.temporal.address });
+    const connection = await Connection.connect(temporalConnectionOptions(this.config));
     try {
       await ensureSearchAttributes(connection, this.config.temporal.namespace);
     } catch (err) {
