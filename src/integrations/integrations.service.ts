@@ -27,12 +27,13 @@ export interface IntegrationChanges {
 }
 
 const CACHE_TTL_MS = 5_000;
+const CACHE_MAX_ENTRIES = 1_000;
 
 @Injectable()
 export class IntegrationsService {
   private readonly logger = new Logger(IntegrationsService.name);
   private readonly cipher: CredentialsCipher;
-  private readonly cache = new Map<string, { value: ResolvedIntegration | null; expires: number }>();
+  private readonly cache = new Map<string, { value: ResolvedIntegration; expires: number }>();
 
   constructor(
     @InjectRepository(IntegrationEntity) private readonly repo: Repository<IntegrationEntity>,
@@ -81,7 +82,9 @@ export class IntegrationsService {
     const cached = this.cache.get(accountSid);
     if (cached && cached.expires > Date.now()) return cached.value;
     const integration = await this.repo.findOneBy({ accountSid });
-    const value = integration ? this.resolve(integration) : null;
+    if (!integration) return null; // unknown senders are not cached: they could fill the cache
+    const value = this.resolve(integration);
+    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
     this.cache.set(accountSid, { value, expires: Date.now() + CACHE_TTL_MS });
     return value;
   }
