@@ -22,4 +22,6 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup/quiet-temporal.ts'],
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60_000,
+  // Temporal's native runtime can outlive the last suite by a moment; never let CI hang on it.
+  forceExit: true,
 };
