@@ -1,3 +1,4 @@
+import { createAlertActivities } from './alert.activities';
 import { createCrmActivities } from './crm.activities';
 import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCrmActivities(deps),
     ...createLlmActivities(deps),
     ...createTwilioActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

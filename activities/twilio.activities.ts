@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Alert } from '../src/alerts/alerts.service';
 import { isPermanentTwilioError, isTwilioAuthError, twilioErrorInfo } from '../src/twilio/twilio-errors';
 import type { ActivityDeps } from './deps';
 
@@ -9,6 +10,8 @@ export interface SendInput {
   body: string;
   /** Stable across retries: stored in the message's Attributes, so a retry can see the send already happened. */
   idempotencyKey: string;
+  /** Send the integration's approved template instead of free text (outside the 24-hour window). */
+  asTemplate?: boolean;
 }
 
 export interface SendResult {
@@ -17,15 +20,33 @@ export interface SendResult {
   acceptedAt: string;
 }
 
-/** Sends to the customer through Twilio Conversations. Runs on the sends task queue. */
-export function createTwilioActivities({ integrations, twilio }: ActivityDeps) {
+/** Failure types of a send that the turn workflow handles itself instead of retrying. */
+export const SendFailure = {
+  /** The integration is paused (its credentials were rejected); nothing was sent. */
+  paused: 'IntegrationPaused',
+  /** Twilio rejected the credentials; the integration has just been paused. Details: [{ alert? }]. */
+  auth: 'TwilioAuthError',
+  /** WhatsApp 63016: free text outside the 24-hour customer-service window. */
+  outsideWindow: 'OutsideWhatsAppWindow',
+  /** Any other permanent refusal by Twilio. */
+  rejected: 'TwilioRejected',
+} as const;
+
+/** Sends to the customer through Twilio Conversations. Runs on the rate-limited sends task queue. */
+export function createTwilioActivities({ integrations, twilio, alerts }: ActivityDeps) {
   return {
     async sendReply(input: SendInput): Promise<SendResult> {
       const { integration, authToken } = await integrations.resolveById(input.integrationId);
       const author = integration.agentIdentity;
+      if (integration.status === 'paused') {
+        throw ApplicationFailure.create({ message: `Integration ${integration.id} is paused: ${integration.pausedReason ?? ''}`, type: SendFailure.paused, nonRetryable: true });
+      }
       if (integration.kind === 'sandbox') {
         // The sandbox's replies stay local: recorded by the workflow, never sent anywhere.
         return { messageSid: sandboxMessageSid(input.idempotencyKey), author, acceptedAt: new Date().toISOString() };
+      }
+      if (input.asTemplate && !integration.templateContentSid) {
+        throw ApplicationFailure.create({ message: 'No template is configured for this integration', type: SendFailure.rejected, nonRetryable: true });
       }
       const messages = twilio.get(integration.accountSid, authToken).conversations.v1.conversations(input.conversationSid).messages;
       try {
@@ -35,10 +56,19 @@ export function createTwilioActivities({ integrations, twilio }: ActivityDeps) {
           const sent = recent.find((m) => readIdempotencyKey(m.attributes) === input.idempotencyKey);
           if (sent) return { messageSid: sent.sid, author, acceptedAt: (sent.dateCreated ?? new Date()).toISOString() };
         }
+        const attributes = JSON.stringify({ idempotencyKey: input.idempotencyKey });
         // Created through REST without X-Twilio-Webhook-Enabled, so it fires no webhook back at the agent.
-        const created = await messages.create({ author, body: input.body, attributes: JSON.stringify({ idempotencyKey: input.idempotencyKey }) });
+        const created = input.asTemplate
+          ? await messages.create({ author, attributes, contentSid: integration.templateContentSid!, contentVariables: JSON.stringify({ 1: input.body }) })
+          : await messages.create({ author, attributes, body: input.body });
         return { messageSid: created.sid, author, acceptedAt: new Date().toISOString() };
       } catch (err) {
+        if (isTwilioAuthError(err)) {
+          const reason = `Twilio rejected the credentials of account ${integration.accountSid}: ${twilioErrorInfo(err).message}`;
+          // Only the send that flips the integration to paused raises the alert: one per incident.
+          const alert: Alert | undefined = (await integrations.pause(integration.id, reason)) ? await alerts.raise('twilio_auth_failed', reason, integration.id) : undefined;
+          throw ApplicationFailure.create({ message: reason, type: SendFailure.auth, nonRetryable: true, details: [{ alert }] });
+        }
         throw toFailure(err);
       }
     },
@@ -47,12 +77,17 @@ export function createTwilioActivities({ integrations, twilio }: ActivityDeps) {
 
 function toFailure(err: unknown): unknown {
   const info = twilioErrorInfo(err);
-  const details = { status: info.status, code: info.code };
-  if (isTwilioAuthError(err)) {
-    return ApplicationFailure.create({ message: `Twilio rejected the credentials: ${info.message}`, type: 'TwilioAuthError', nonRetryable: true, details: [details] });
+  const details = [{ status: info.status, code: info.code }];
+  if (info.code === 63016) {
+    return ApplicationFailure.create({ message: `Outside the WhatsApp 24-hour window: ${info.message}`, type: SendFailure.outsideWindow, nonRetryable: true, details });
+  }
+  if (info.status === 429) {
+    // Rate limited: retried, after the delay Twilio asks for when it says one.
+    const retryAfter = Number((err as { details?: { retryAfterSeconds?: number } }).details?.retryAfterSeconds ?? NaN);
+    return ApplicationFailure.create({ message: `Twilio rate limit (${info.code ?? 429})`, type: 'TwilioRateLimited', details, nextRetryDelay: Number.isFinite(retryAfter) ? `${retryAfter}s` : undefined });
   }
   if (isPermanentTwilioError(err)) {
-    return ApplicationFailure.create({ message: `Twilio refused the message (${info.status}/${info.code}): ${info.message}`, type: 'TwilioRejected', nonRetryable: true, details: [details] });
+    return ApplicationFailure.create({ message: `Twilio refused the message (${info.status}/${info.code}): ${info.message}`, type: SendFailure.rejected, nonRetryable: true, details });
   }
   return err;
 }

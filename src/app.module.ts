@@ -1,5 +1,7 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AlertsController } from './alerts/alerts.controller';
+import { AlertsService } from './alerts/alerts.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { AppConfig } from './config/config';
 import { APP_CONFIG } from './common/tokens';
@@ -10,8 +12,10 @@ import { HealthController } from './health/health.controller';
 import { InboxRedeliveryService } from './inbox/inbox-redelivery.service';
 import { InboxService } from './inbox/inbox.service';
 import { IntegrationEntity } from './integrations/integration.entity';
+import { IntegrationResumeService } from './integrations/integration-resume.service';
 import { IntegrationsController } from './integrations/integrations.controller';
 import { IntegrationsService } from './integrations/integrations.service';
+import { WaitingTurnsService } from './integrations/waiting-turns.service';
 import { LlmService } from './llm/llm.service';
 import { TemporalClientService } from './temporal/temporal-client.service';
 import { TwilioClients } from './twilio/twilio-clients.service';
@@ -38,8 +42,10 @@ export class AppModule {
       TwilioClients,
       IntegrationsService,
       ConversationsService,
+      WaitingTurnsService,
+      AlertsService,
     ];
-    const api: Provider[] = [ApiKeyGuard, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService];
+    const api: Provider[] = [ApiKeyGuard, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService];
     const worker: Provider[] = [LlmService, WorkerService];
     return {
       module: AppModule,
@@ -50,7 +56,7 @@ export class AppModule {
         }),
         TypeOrmModule.forFeature([IntegrationEntity]),
       ],
-      controllers: roles.api ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController] : [],
+      controllers: roles.api ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController] : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };
   }

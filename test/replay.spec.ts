@@ -12,6 +12,7 @@ import { Worker } from '@temporalio/worker';
 const recorded: Record<string, string> = {
   'conversation-burst.json': 'conversation:integration-1:CH-burst',
   'conversation-continue-as-new.json': 'conversation:integration-1:CH-dedupe',
+  'turn-burst.json': 'conversation:integration-1:CH-burst:turn-1',
 };
 
 describe('replay of committed workflow histories', () => {

@@ -47,6 +47,14 @@ describe('conversation workflow', () => {
       return { messageSid: `IM-${idempotencyKey}`, author: 'agent', acceptedAt: new Date().toISOString() };
     },
     async recordReply() {},
+    async waitForIntegration() {},
+    async stopWaitingForIntegration() {},
+    async isIntegrationActive() {
+      return true;
+    },
+    async postAlert() {
+      return 'no_webhook_configured' as const;
+    },
   };
 
   beforeAll(async () => {
@@ -122,6 +130,8 @@ describe('conversation workflow', () => {
     if (process.env.RECORD_HISTORIES === '1') {
       await eventually(() => handle.query(transcriptQuery), (t) => t.length >= 4);
       writeFileSync(join(__dirname, 'histories', 'conversation-burst.json'), historyToJSON(await handle.fetchHistory()));
+      const turn = client.workflow.getHandle(`${handle.workflowId}:turn-1`);
+      writeFileSync(join(__dirname, 'histories', 'turn-burst.json'), historyToJSON(await turn.fetchHistory()));
     }
   });
 

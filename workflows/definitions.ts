@@ -74,11 +74,14 @@ export interface TurnInput {
 
 export interface TurnResult {
   reply: string;
-  messageSid: string;
+  /** Absent when the reply was held (outside the 24-hour window with no template configured). */
+  messageSid?: string;
   status: ConversationStatus;
 }
 
 export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessage');
+/** Sent to turns waiting for a paused integration when an administrator resumes it. */
+export const integrationResumedSignal = defineSignal('integrationResumed');
 export const transcriptQuery = defineQuery<TranscriptEntry[]>('transcript');
 export const statusQuery = defineQuery<ConversationStatus>('status');
 
@@ -86,3 +89,14 @@ export const statusQuery = defineQuery<ConversationStatus>('status');
 export const DEDUPE_MEMORY = 1000;
 /** How many transcript entries the workflow keeps in memory for the transcript query; the full history is in the database. */
 export const TRANSCRIPT_MEMORY = 100;
+
+/** An administrator alert (GET /api/alerts; POSTed to ALERT_WEBHOOK_URL). */
+export interface Alert {
+  id: string;
+  integrationId: string | null;
+  kind: 'twilio_auth_failed' | 'llm_auth_failed';
+  message: string;
+  createdAt: string;
+}
+
+export const alertWorkflowId = (alertId: string) => `alert:${alertId}`;

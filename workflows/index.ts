@@ -1,3 +1,4 @@
 /** Every workflow the worker registers. */
+export { deliverAlert } from './alert.workflow';
 export { conversationWorkflow } from './conversation.workflow';
 export { replyToMessages } from './turn.workflow';

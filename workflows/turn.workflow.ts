@@ -1,6 +1,25 @@
-import { ActivityFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { type ConversationStatus, taskQueues, type TurnInput, type TurnResult } from './definitions';
+import { deliverAlert } from './alert.workflow';
+import {
+  type Alert,
+  alertWorkflowId,
+  type ConversationStatus,
+  integrationResumedSignal,
+  taskQueues,
+  type TurnInput,
+  type TurnResult,
+} from './definitions';
 import { asksForHuman, HUMAN_REQUESTED_REPLY, LLM_DOWN_REPLY, NO_MODEL_REPLY } from './replies';
 
 const crm = proxyActivities<Activities>({
@@ -15,18 +34,14 @@ const llm = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 4, nonRetryableErrorTypes: ['LlmAuthError', 'LlmRequestRejected'] },
 });
 
+/** How often a turn waiting for a paused integration checks it again, besides being woken by the resume. */
+const PAUSED_RECHECK = '5 minutes';
+
 /**
  * One turn of a conversation: the customer's message (or a coalesced burst) in, one reply out.
  * record inbound + load context → LLM → send through Twilio → record the reply.
  */
 export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
-  const twilio = proxyActivities<Activities>({
-    taskQueue: taskQueues(workflowInfo().taskQueue).sends,
-    startToCloseTimeout: '20s',
-    scheduleToCloseTimeout: '24h',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['TwilioAuthError', 'TwilioRejected'] },
-  });
-
   const context = await crm.recordInboundMessages(turn);
   const texts = turn.messages.map((m) => m.body).filter((b) => b.trim() !== '');
 
@@ -41,6 +56,7 @@ export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
       reply = generated.kind === 'llm' ? generated.text : NO_MODEL_REPLY;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
+      await alertAdministrators(err);
       log.error('Language model unavailable after retries; answering with the fallback', { error: err.cause?.message });
       reply = LLM_DOWN_REPLY;
       status = 'waiting_for_human';
@@ -48,7 +64,8 @@ export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
   }
 
   const idempotencyKey = `${workflowInfo().workflowId}:reply`;
-  const sent = await twilio.sendReply({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey });
+  const sent = await deliver(turn, reply, idempotencyKey);
+  if (!sent.messageSid) status = 'waiting_for_human';
   await crm.recordReply({
     integrationId: turn.integrationId,
     conversationSid: turn.conversationSid,
@@ -59,6 +76,66 @@ export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
     acceptedAt: sent.acceptedAt,
     firstReceivedAt: turn.messages[0]!.receivedAt,
     status,
+    heldReason: sent.heldReason,
   });
   return { reply, messageSid: sent.messageSid, status };
+}
+
+/**
+ * Sends the reply under the failure policies: a paused integration (rejected credentials) makes the
+ * turn wait durably until an administrator resumes it; outside WhatsApp's 24-hour window the approved
+ * template goes out instead, or, with none configured, the reply is held for a person. Every other
+ * failure is retried by the activity's policy (429 after Twilio's Retry-After).
+ */
+async function deliver(turn: TurnInput, body: string, idempotencyKey: string): Promise<{ messageSid?: string; author: string; acceptedAt: string; heldReason?: string }> {
+  const twilio = proxyActivities<Activities>({
+    taskQueue: taskQueues(workflowInfo().taskQueue).sends,
+    startToCloseTimeout: '20s',
+    scheduleToCloseTimeout: '24h',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['IntegrationPaused', 'TwilioAuthError', 'OutsideWhatsAppWindow', 'TwilioRejected'] },
+  });
+  const send = { integrationId: turn.integrationId, conversationSid: turn.conversationSid, body, idempotencyKey };
+  let asTemplate = false;
+  for (;;) {
+    try {
+      return await twilio.sendReply({ ...send, asTemplate });
+    } catch (err) {
+      const type = failureType(err);
+      if (type === 'IntegrationPaused' || type === 'TwilioAuthError') {
+        await alertAdministrators(err as ActivityFailure);
+        await waitForResume(turn.integrationId);
+      } else if (type === 'OutsideWhatsAppWindow' && !asTemplate) {
+        asTemplate = true;
+      } else if (type === 'OutsideWhatsAppWindow' || (type === 'TwilioRejected' && asTemplate)) {
+        log.warn('Reply held: outside the 24-hour window and no template could be sent', { conversationSid: turn.conversationSid });
+        return { author: 'agent', acceptedAt: new Date().toISOString(), heldReason: '63016' };
+      } else {
+        throw err;
+      }
+    }
+  }
+}
+
+async function waitForResume(integrationId: string): Promise<void> {
+  let resumed = false;
+  setHandler(integrationResumedSignal, () => void (resumed = true));
+  const { workflowId } = workflowInfo();
+  await crm.waitForIntegration({ integrationId, workflowId });
+  log.warn('Integration paused; the reply waits for an administrator to resume it', { integrationId });
+  while (!resumed && !(await condition(() => resumed, PAUSED_RECHECK))) {
+    if (await crm.isIntegrationActive(integrationId)) break;
+  }
+  await crm.stopWaitingForIntegration({ workflowId });
+}
+
+/** Starts the durable delivery of an alert the failed activity raised (once per incident). */
+async function alertAdministrators(err: ActivityFailure): Promise<void> {
+  const cause = err.cause;
+  const alert = cause instanceof ApplicationFailure ? (cause.details?.[0] as { alert?: Alert } | undefined)?.alert : undefined;
+  if (!alert) return;
+  await startChild(deliverAlert, { workflowId: alertWorkflowId(alert.id), args: [alert], parentClosePolicy: ParentClosePolicy.ABANDON });
+}
+
+function failureType(err: unknown): string | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
 }

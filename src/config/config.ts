@@ -79,6 +79,7 @@ const schema = z
     COALESCE_WINDOW_MS: integer(1500, 0, 60_000),
     REDELIVERY_INTERVAL_MS: integer(5000, 100, 3_600_000),
     TOKEN_ROTATION_WINDOW_MINUTES: integer(60, 0, 7 * 24 * 60),
+    TWILIO_SENDS_PER_SECOND: integer(20, 1, 1000),
     WEBHOOK_BODY_LIMIT: optionalString.transform((v) => v ?? '256kb'),
   })
   .superRefine((env, ctx) => {
@@ -122,6 +123,8 @@ export interface AppConfig {
   redeliveryIntervalMs: number;
   tokenRotationWindowMinutes: number;
   webhookBodyLimit: string;
+  /** Server-side rate limit of the sends task queue, across all workers. */
+  twilioSendsPerSecond: number;
 }
 
 export class ConfigError extends Error {
@@ -180,5 +183,6 @@ function toAppConfig(env: Env): AppConfig {
     redeliveryIntervalMs: env.REDELIVERY_INTERVAL_MS,
     tokenRotationWindowMinutes: env.TOKEN_ROTATION_WINDOW_MINUTES,
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
+    twilioSendsPerSecond: env.TWILIO_SENDS_PER_SECOND,
   };
 }

@@ -25,7 +25,10 @@ export interface OutboundRecord {
   author: string;
   body: string;
   idempotencyKey: string;
-  messageSid: string;
+  /** Absent when the reply was held instead of sent. */
+  messageSid?: string;
+  /** Why a reply was held (a Twilio error code, e.g. 63016 outside the 24-hour window). */
+  heldReason?: string;
   acceptedAt: string;
   /** When the first message this reply answers reached the webhook. */
   firstReceivedAt: string;
@@ -86,10 +89,13 @@ export class ConversationsService {
     if (!conversation) throw new Error(`Conversation ${reply.conversationSid} is not recorded`);
     const latency = Math.max(0, Date.parse(reply.acceptedAt) - Date.parse(reply.firstReceivedAt));
     await this.db.query(
-      `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status)
-       VALUES ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, 'accepted')
+      `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status, error_code)
+       VALUES ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT ON CONSTRAINT messages_integration_dedupe DO NOTHING`,
-      [randomUUID(), reply.integrationId, conversation.id, reply.author, reply.body, reply.idempotencyKey, reply.messageSid, reply.acceptedAt, latency],
+      [
+        randomUUID(), reply.integrationId, conversation.id, reply.author, reply.body, reply.idempotencyKey, reply.messageSid ?? null, reply.acceptedAt,
+        reply.messageSid ? latency : null, reply.messageSid ? 'accepted' : 'held', reply.heldReason ?? null,
+      ],
     );
   }
 

@@ -8,10 +8,11 @@ import { MessageEntity } from '../conversations/message.entity';
 import { InboxEventEntity } from '../inbox/inbox-event.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
 import { InitialSchema1764115200000 } from './migrations/1764115200000-initial-schema';
+import { FailurePolicies1764201600000 } from './migrations/1764201600000-failure-policies';
 import { pgliteDriver } from './pglite-pool';
 
 export const entities = [IntegrationEntity, CustomerEntity, ConversationEntity, MessageEntity, InboxEventEntity];
-export const migrations = [InitialSchema1764115200000];
+export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000];
 
 /** An arbitrary constant naming the advisory lock that keeps concurrent boots from migrating twice. */
 const MIGRATION_LOCK = 7_204_117;

@@ -48,6 +48,10 @@ export class IntegrationEntity {
   @Column('text', { name: 'system_prompt', nullable: true })
   systemPrompt!: string | null;
 
+  /** An approved WhatsApp template (Content SID) sent instead of a reply outside the 24-hour window; its {{1}} gets the reply. */
+  @Column('text', { name: 'template_content_sid', nullable: true })
+  templateContentSid!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

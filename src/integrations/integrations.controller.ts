@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { parseOrThrow } from '../common/validation';
 import type { IntegrationEntity } from './integration.entity';
+import { IntegrationResumeService } from './integration-resume.service';
 import { IntegrationsService } from './integrations.service';
 
 const phoneNumber = z.string().regex(/^(whatsapp:)?\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155238886');
 const answeredEvent = z.enum(['onMessageAdd', 'onMessageAdded']);
+const templateContentSid = z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Content SID: HX followed by 32 hex characters');
 
 const createSchema = z.object({
   name: z.string().trim().min(1).max(200),
@@ -15,6 +17,7 @@ const createSchema = z.object({
   phoneNumber,
   answeredEvent: answeredEvent.optional(),
   systemPrompt: z.string().max(10_000).optional(),
+  templateContentSid: templateContentSid.optional(),
   configureWebhook: z.boolean().optional(),
 });
 
@@ -25,6 +28,7 @@ const updateSchema = z
     phoneNumber: phoneNumber.optional(),
     answeredEvent: answeredEvent.optional(),
     systemPrompt: z.string().max(10_000).nullable().optional(),
+    templateContentSid: templateContentSid.nullable().optional(),
     configureWebhook: z.boolean().optional(),
   })
   .strict();
@@ -33,7 +37,10 @@ const updateSchema = z
 @Controller('api/integrations')
 @UseGuards(ApiKeyGuard)
 export class IntegrationsController {
-  constructor(private readonly integrations: IntegrationsService) {}
+  constructor(
+    private readonly integrations: IntegrationsService,
+    private readonly resumer: IntegrationResumeService,
+  ) {}
 
   @Get()
   async list() {
@@ -64,7 +71,8 @@ export class IntegrationsController {
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@Param('id', ParseUUIDPipe) id: string) {
-    return toView(await this.integrations.resume(id));
+    const { integration, wokenTurns } = await this.resumer.resume(id);
+    return { ...toView(integration), wokenTurns };
   }
 }
 
@@ -80,6 +88,7 @@ function toView(i: IntegrationEntity) {
     agentIdentity: i.agentIdentity,
     answeredEvent: i.answeredEvent,
     systemPrompt: i.systemPrompt,
+    templateContentSid: i.templateContentSid,
     authTokenRotating: Boolean(i.previousAuthTokenValidUntil && i.previousAuthTokenValidUntil.getTime() > Date.now()),
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,

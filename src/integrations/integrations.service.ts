@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
+import { queryRows } from '../database/sql';
 import { CredentialsCipher } from '../security/credentials-cipher';
 import { SANDBOX_ACCOUNT_SID, SANDBOX_PHONE_NUMBER, sandboxAuthToken } from '../sandbox/sandbox';
 import { TwilioClients } from '../twilio/twilio-clients.service';
@@ -24,6 +25,7 @@ export interface IntegrationChanges {
   phoneNumber?: string;
   answeredEvent?: AnsweredEvent;
   systemPrompt?: string | null;
+  templateContentSid?: string | null;
 }
 
 const CACHE_TTL_MS = 5_000;
@@ -94,7 +96,7 @@ export class IntegrationsService {
   }
 
   /** Creates a Twilio integration after Twilio itself accepted the credentials. */
-  async create(input: { name: string; accountSid: string; authToken: string; phoneNumber: string; answeredEvent?: AnsweredEvent; systemPrompt?: string }) {
+  async create(input: { name: string; accountSid: string; authToken: string; phoneNumber: string; answeredEvent?: AnsweredEvent; systemPrompt?: string; templateContentSid?: string }) {
     const existing = await this.repo.findOneBy({ accountSid: input.accountSid });
     if (existing) throw new ConflictException({ error: 'integration_exists', message: `Account ${input.accountSid} is already connected as integration ${existing.id}` });
     await this.verifyCredentials(input.accountSid, input.authToken);
@@ -113,6 +115,7 @@ export class IntegrationsService {
     if (changes.phoneNumber !== undefined) integration.phoneNumber = whatsappAddress(changes.phoneNumber);
     if (changes.answeredEvent !== undefined) integration.answeredEvent = changes.answeredEvent;
     if (changes.systemPrompt !== undefined) integration.systemPrompt = changes.systemPrompt;
+    if (changes.templateContentSid !== undefined) integration.templateContentSid = changes.templateContentSid;
     const saved = await this.repo.save(integration);
     this.cache.delete(saved.accountSid);
     this.logger.log(`Integration ${saved.id} updated (${Object.keys(changes).filter((k) => k !== 'authToken' || changes.authToken).join(', ')})`);
@@ -126,6 +129,21 @@ export class IntegrationsService {
     const saved = await this.repo.save(integration);
     this.cache.delete(saved.accountSid);
     return saved;
+  }
+
+  /**
+   * Marks an integration paused (its credentials were rejected). Atomic: returns true only for the
+   * call that changed it from active, so the incident is alerted once however many sends fail at once.
+   */
+  async pause(id: string, reason: string): Promise<boolean> {
+    const changed = await queryRows<{ account_sid: string }>(
+      this.repo.manager.connection,
+      `UPDATE integrations SET status = 'paused', paused_reason = $2, updated_at = now() WHERE id = $1 AND status = 'active' RETURNING account_sid`,
+      [id, reason.slice(0, 1000)],
+    );
+    this.cache.clear();
+    if (changed.length > 0) this.logger.error(`Integration ${id} paused: ${reason}`);
+    return changed.length > 0;
   }
 
   /** Sets the Conversations pre-action webhook to this agent, filtered to `onMessageAdd`. */
@@ -151,7 +169,7 @@ export class IntegrationsService {
     }
   }
 
-  private async insert(input: { kind: IntegrationEntity['kind']; name: string; accountSid: string; authToken: string; phoneNumber: string; answeredEvent?: AnsweredEvent; systemPrompt?: string }) {
+  private async insert(input: { kind: IntegrationEntity['kind']; name: string; accountSid: string; authToken: string; phoneNumber: string; answeredEvent?: AnsweredEvent; systemPrompt?: string; templateContentSid?: string }) {
     const entity = this.repo.create({
       id: randomUUID(),
       name: input.name,
@@ -166,8 +184,13 @@ export class IntegrationsService {
       pausedReason: null,
       answeredEvent: input.answeredEvent ?? 'onMessageAdd',
       systemPrompt: input.systemPrompt ?? null,
+      templateContentSid: input.templateContentSid ?? null,
     });
-    const saved = await this.repo.save(entity);
+    const saved = await this.repo.save(entity).catch((err: unknown) => {
+      // Two connects of one account at once: the unique key lets one through.
+      if ((err as { code?: string }).code === '23505') throw new ConflictException({ error: 'integration_exists', message: `Account ${input.accountSid} is already connected` });
+      throw err;
+    });
     this.cache.delete(saved.accountSid);
     this.logger.log(`Integration ${saved.id} (${saved.kind}, ${saved.phoneNumber}) created`);
     return saved;

@@ -8,12 +8,11 @@ export type TwilioClient = ReturnType<typeof twilio>;
 /**
  * Every Twilio REST call of the product goes through the official `twilio` library, built here.
  * When `apiBaseUrl` is set (TWILIO_API_BASE_URL), the scheme and host of each call are replaced by it,
- * so a Twilio-compatible proxy or emulator receives exactly what Twilio would.
+ * so a Twilio-compatible proxy or emulator receives exactly what Twilio would. Retries are left to
+ * Temporal, so the library never retries by itself.
  */
 export function createTwilioClient(accountSid: string, authToken: string, apiBaseUrl?: string): TwilioClient {
-  const options: { httpClient?: InstanceType<typeof twilio.RequestClient>; autoRetry: boolean } = { autoRetry: false };
-  if (apiBaseUrl) options.httpClient = new RewritingRequestClient(apiBaseUrl);
-  return twilio(accountSid, authToken, options);
+  return twilio(accountSid, authToken, { httpClient: new ProductRequestClient(apiBaseUrl), autoRetry: false });
 }
 
 /** Rewrites `https://<any>.twilio.com/path?q` to `<base>/path?q`. */
@@ -24,12 +23,29 @@ export function rewriteTwilioUrl(uri: string, apiBaseUrl: string): string {
   return `${base.protocol}//${base.host}${prefix}${original.pathname}${original.search}`;
 }
 
-class RewritingRequestClient extends twilio.RequestClient {
-  constructor(private readonly apiBaseUrl: string) {
+class ProductRequestClient extends twilio.RequestClient {
+  constructor(private readonly apiBaseUrl?: string) {
     super();
   }
 
-  override request<TData>(opts: RequestOptions<TData>) {
-    return super.request<TData>({ ...opts, uri: rewriteTwilioUrl(opts.uri, this.apiBaseUrl) });
+  override async request<TData>(opts: RequestOptions<TData>) {
+    const uri = this.apiBaseUrl ? rewriteTwilioUrl(opts.uri, this.apiBaseUrl) : opts.uri;
+    const response = await super.request<TData>({ ...opts, uri });
+    return response.statusCode === 429 ? withRetryAfter(response) : response;
+  }
+}
+
+/**
+ * The library's RestException keeps the error body but not the headers: carry a 429's Retry-After
+ * into the body's `details`, where the error handling can read it (`err.details.retryAfterSeconds`).
+ */
+function withRetryAfter<T extends { headers: unknown; body: unknown }>(response: T): T {
+  const header = Number((response.headers as Record<string, string | undefined>)?.['retry-after']);
+  if (!Number.isFinite(header) || typeof response.body !== 'string') return response;
+  try {
+    const body = JSON.parse(response.body) as { details?: Record<string, unknown> };
+    return { ...response, body: JSON.stringify({ ...body, details: { ...body.details, retryAfterSeconds: header } }) };
+  } catch {
+    return response;
   }
 }

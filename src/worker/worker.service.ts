@@ -6,14 +6,14 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import { ConversationsService } from '../conversations/conversations.service';
 import { IntegrationsService } from '../integrations/integrations.service';
+import { WaitingTurnsService } from '../integrations/waiting-turns.service';
+import { AlertsService } from '../alerts/alerts.service';
 import { LlmService } from '../llm/llm.service';
 import { TwilioClients } from '../twilio/twilio-clients.service';
 import { temporalConnectionOptions } from '../temporal/connection-options';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { taskQueues } from '../../workflows/definitions';
 
-/** Sends per second the sends queue allows across all workers (server-side task queue rate limit). */
-const SENDS_PER_SECOND = 20;
 
 /**
  * Runs the Temporal workers: one for conversations (workflows, CRM and LLM activities) and one for
@@ -32,6 +32,8 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly integrations: IntegrationsService,
     private readonly llm: LlmService,
     private readonly twilio: TwilioClients,
+    private readonly waitingTurns: WaitingTurnsService,
+    private readonly alerts: AlertsService,
   ) {}
 
   /**
@@ -44,13 +46,21 @@ export class WorkerService implements OnApplicationShutdown {
     if (!connection) return;
     this.connection = connection;
     await this.registerSearchAttributes();
-    const activities = createActivities({ conversations: this.conversations, integrations: this.integrations, llm: this.llm, twilio: this.twilio });
+    const activities = createActivities({
+      conversations: this.conversations,
+      integrations: this.integrations,
+      waitingTurns: this.waitingTurns,
+      alerts: this.alerts,
+      llm: this.llm,
+      twilio: this.twilio,
+      alertWebhookUrl: this.config.alertWebhookUrl,
+    });
     const queues = taskQueues(this.config.temporal.taskQueue);
     const common = { connection, namespace: this.config.temporal.namespace };
     const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../../workflows') };
     this.workers = [
       await Worker.create({ ...common, ...workflows, taskQueue: queues.conversations, activities }),
-      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply }, maxTaskQueueActivitiesPerSecond: SENDS_PER_SECOND }),
+      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond }),
     ];
     if (this.stopping) return;
     this.logger.log(`Worker polling ${queues.conversations} and ${queues.sends} on ${this.config.temporal.address}`);

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { queryRows } from '../database/sql';
+
+import type { Alert } from '../../workflows/definitions';
+
+export type { Alert } from '../../workflows/definitions';
+export type AlertKind = Alert['kind'];
+
+/**
+ * Alerts for administrators: logged at error level, kept for the admin API (GET /api/alerts) and
+ * POSTed to ALERT_WEBHOOK_URL by a durable workflow. Raised once per incident by the caller.
+ */
+@Injectable()
+export class AlertsService {
+  private readonly logger = new Logger(AlertsService.name);
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async raise(kind: AlertKind, message: string, integrationId: string | null): Promise<Alert> {
+    const [row] = await queryRows<{ id: string; created_at: Date }>(
+      this.db,
+      `INSERT INTO alerts (id, integration_id, kind, message) VALUES ($1, $2, $3, $4) RETURNING id, created_at`,
+      [randomUUID(), integrationId, kind, message],
+    );
+    this.logger.error(`ALERT ${kind}${integrationId ? ` (integration ${integrationId})` : ''}: ${message}`);
+    return { id: row!.id, integrationId, kind, message, createdAt: new Date(row!.created_at).toISOString() };
+  }
+
+  /** Whether an alert of this kind was raised since the given time (keeps LLM alerts to one per incident). */
+  async raisedSince(kind: AlertKind, since: Date): Promise<boolean> {
+    const rows = await queryRows<{ id: string }>(this.db, `SELECT id FROM alerts WHERE kind = $1 AND created_at >= $2 LIMIT 1`, [kind, since]);
+    return rows.length > 0;
+  }
+
+  async list(limit = 100): Promise<Alert[]> {
+    const rows = await queryRows<{ id: string; integration_id: string | null; kind: AlertKind; message: string; created_at: Date }>(
+      this.db,
+      `SELECT id, integration_id, kind, message, created_at FROM alerts ORDER BY created_at DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, integrationId: r.integration_id, kind: r.kind, message: r.message, createdAt: new Date(r.created_at).toISOString() }));
+  }
+}
