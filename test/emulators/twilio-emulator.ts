@@ -75,6 +75,7 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
   readonly messages: EmulatedMessage[] = [];
   readonly media = new Map<string, EmulatedMedia>();
   readonly requests: TwilioRequestLogEntry[] = [];
+  private answersToDrop = 0;
   private attempts = 0;
   private readonly accounts = new Map<string, Account>();
   private readonly webhookConfigurations = new Map<string, WebhookConfiguration>();
@@ -103,6 +104,11 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     const account = this.accounts.get(accountSid);
     if (!account) throw new Error(`Unknown emulated account ${accountSid}`);
     account.authToken = token;
+  }
+
+  /** The next `n` message creates are stored, then the connection is cut before the answer. */
+  dropAnswersAfterCreate(n: number): void {
+    this.answersToDrop = n;
   }
 
   messagesFor(conversationSid: string): EmulatedMessage[] {
@@ -144,6 +150,7 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     this.requests.length = 0;
     this.webhookConfigurations.clear();
     this.attempts = 0;
+    this.answersToDrop = 0;
     this.clearFailures();
     this.setDelay(0);
   }
@@ -219,6 +226,12 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     };
     this.messages.push(message);
     this.events.emit('message', message);
+    if (this.answersToDrop > 0) {
+      // Accepted, but the caller never hears it: as when a worker dies or the network cuts mid-request.
+      this.answersToDrop--;
+      res.destroy();
+      return 0;
+    }
     return sendJson(res, 201, messageResource(message, this.mediaOf(message)));
   }
 
