@@ -41,11 +41,16 @@ class ProductRequestClient extends twilio.RequestClient {
  */
 function withRetryAfter<T extends { headers: unknown; body: unknown }>(response: T): T {
   const header = Number((response.headers as Record<string, string | undefined>)?.['retry-after']);
-  if (!Number.isFinite(header) || typeof response.body !== 'string') return response;
-  try {
-    const body = JSON.parse(response.body) as { details?: Record<string, unknown> };
-    return { ...response, body: JSON.stringify({ ...body, details: { ...body.details, retryAfterSeconds: header } }) };
-  } catch {
-    return response;
+  if (!Number.isFinite(header)) return response;
+  let body: unknown = response.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return response;
+    }
   }
+  if (!body || typeof body !== 'object') return response;
+  const parsed = body as { details?: Record<string, unknown> };
+  return { ...response, body: { ...parsed, details: { ...parsed.details, retryAfterSeconds: header } } };
 }
