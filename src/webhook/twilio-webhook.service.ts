@@ -52,18 +52,28 @@ export class TwilioWebhookService {
       return { kind: 'ignored', reason: read.ignored };
     }
     const { conversationSid, message } = read.accepted;
-    const { row, isNew } = await this.inbox.record({ integrationId: integration.id, eventType: eventType!, conversationSid, message });
-    if (!isNew && row.status === 'delivered') return { kind: 'duplicate' };
+    const target = { integrationId: integration.id, conversationSid };
+    const recorded = await this.inbox.record({ integrationId: integration.id, eventType: eventType!, conversationSid, message }).catch((err: Error) => {
+      this.logger.error(`${eventType} ${conversationSid}: the inbox is unavailable (${err.message}); handing the message straight to Temporal`);
+      return undefined;
+    });
+    if (recorded && !recorded.isNew && recorded.row.status === 'delivered') return { kind: 'duplicate' };
 
     try {
-      await this.temporal.deliverInbound({ integrationId: integration.id, conversationSid }, row.message);
-      await this.inbox.markDelivered(row.id);
-      this.logger.log(`${eventType} ${conversationSid} accepted${this.config.logMessageBodies ? `: ${JSON.stringify(message.body)}` : ''}`);
-      return { kind: 'accepted', delivered: true };
+      await this.temporal.deliverInbound(target, recorded?.row.message ?? message);
     } catch (err) {
-      await this.inbox.markFailed(row.id, (err as Error).message);
-      this.logger.warn(`${eventType} ${conversationSid} recorded; Temporal unreachable, will redeliver: ${(err as Error).message}`);
+      if (recorded) {
+        await this.inbox.markFailed(recorded.row.id, (err as Error).message).catch(() => undefined);
+        this.logger.warn(`${eventType} ${conversationSid} recorded; Temporal unreachable, will redeliver: ${(err as Error).message}`);
+      } else {
+        // Neither the database nor Temporal took it. Answer 200 all the same: an error status would
+        // make Twilio block the customer's message; it stays in the Twilio conversation for a person.
+        this.logger.error(`${eventType} ${conversationSid} could not be recorded nor delivered; the agent will not answer it: ${(err as Error).message}`);
+      }
       return { kind: 'accepted', delivered: false };
     }
+    if (recorded) await this.inbox.markDelivered(recorded.row.id).catch(() => undefined); // redelivery would be dropped as a duplicate
+    this.logger.log(`${eventType} ${conversationSid} accepted${this.config.logMessageBodies ? `: ${JSON.stringify(message.body)}` : ''}`);
+    return { kind: 'accepted', delivered: true };
   }
 }

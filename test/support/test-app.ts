@@ -18,6 +18,8 @@ export const ADMIN_KEY = 'test-admin-key-0123456789';
 export interface TestApp {
   app: RunningApp;
   config: AppConfig;
+  /** The environment the app was configured from, for processes started beside it. */
+  env: Record<string, string>;
   url: string;
   twilio: TwilioEmulator;
   openai: OpenAIEmulator;
@@ -38,7 +40,7 @@ export async function startTestApp(opts: { roles?: ProcessRoles; env?: Record<st
   const twilioEmulator = await TwilioEmulator.start();
   twilioEmulator.addAccount(ACCOUNT_SID, AUTH_TOKEN);
   const openai = await OpenAIEmulator.start();
-  const config = loadConfig({
+  const env: Record<string, string | undefined> = {
     PORT: '0',
     PUBLIC_BASE_URL,
     DATA_DIR: database.dataDir,
@@ -56,7 +58,8 @@ export async function startTestApp(opts: { roles?: ProcessRoles; env?: Record<st
     COALESCE_WINDOW_MS: '0',
     REDELIVERY_INTERVAL_MS: '200',
     ...opts.env,
-  });
+  };
+  const config = loadConfig(env);
   const app = await startApp(config, opts.roles ?? { api: true, worker: true }, { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, logger: false });
   const db = app.context.get(DataSource);
   const [integration] = await db.query(`SELECT id FROM integrations WHERE account_sid = $1`, [ACCOUNT_SID]);
@@ -65,7 +68,8 @@ export async function startTestApp(opts: { roles?: ProcessRoles; env?: Record<st
   const url = app.url ?? '';
 
   return {
-    app, config, url, twilio: twilioEmulator, openai, database, temporal, db,
+    app, config, url, twilio: twilioEmulator,
+    env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)), openai, database, temporal, db,
     integrationId: integration?.id,
     async webhook(params, o = {}) {
       const path = '/api/twilio/webhook';
