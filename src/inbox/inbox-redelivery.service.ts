@@ -34,25 +34,37 @@ export class InboxRedeliveryService implements OnApplicationBootstrap, OnApplica
     await this.running;
   }
 
-  /** One pass: delivers every due pending event; returns how many went through. */
+  /**
+   * One pass: delivers every due pending event, oldest first. The first failure ends the pass (Temporal
+   * is likely still down); a success means it is back, so everything pending goes now, backoff or not.
+   */
   async redeliverDue(): Promise<number> {
     let delivered = 0;
     try {
-      for (const row of await this.inbox.claimDue(100)) {
-        try {
-          await this.temporal.deliverInbound(row, row.message);
+      let batch = await this.inbox.claimDue(100);
+      while (batch.length > 0) {
+        for (const [i, row] of batch.entries()) {
+          try {
+            await this.temporal.deliverInbound(row, row.message);
+          } catch (err) {
+            await this.inbox.markFailed(row.id, (err as Error).message);
+            await this.inbox.release(batch.slice(i + 1).map((r) => r.id), RETRY_REST_AFTER_MS);
+            this.logger.warn(`Redelivery of inbox event ${row.id} failed (attempt ${row.attempts + 1}): ${(err as Error).message}`);
+            return delivered;
+          }
           await this.inbox.markDelivered(row.id);
           delivered++;
-        } catch (err) {
-          await this.inbox.markFailed(row.id, (err as Error).message);
-          this.logger.warn(`Redelivery of inbox event ${row.id} failed (attempt ${row.attempts + 1}): ${(err as Error).message}`);
-          break; // Temporal is likely still down: leave the rest for the next pass
         }
+        batch = await this.inbox.claimDue(100, true);
       }
     } catch (err) {
       this.logger.error(`Redelivery pass failed: ${(err as Error).message}`);
+    } finally {
+      if (delivered > 0) this.logger.log(`Redelivered ${delivered} pending webhook event(s) to Temporal`);
     }
-    if (delivered > 0) this.logger.log(`Redelivered ${delivered} pending webhook event(s) to Temporal`);
     return delivered;
   }
 }
+
+/** When a pass stops at a failure, the rest of its batch is due again after this long. */
+const RETRY_REST_AFTER_MS = 2_000;

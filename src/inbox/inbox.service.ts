@@ -59,17 +59,27 @@ export class InboxService {
     );
   }
 
-  /** Claims up to `limit` pending rows whose next attempt is due, reserving them for this replica. */
-  async claimDue(limit: number): Promise<InboxRow[]> {
-    const rows = await queryRows<RawRow>(this.db, 
+  /**
+   * Claims up to `limit` pending rows whose next attempt is due, reserving them for this replica.
+   * `ignoringBackoff` takes every pending row: once Temporal answers again, nobody should wait out a backoff.
+   */
+  async claimDue(limit: number, ignoringBackoff = false): Promise<InboxRow[]> {
+    const rows = await queryRows<RawRow>(
+      this.db,
       `UPDATE inbox_events SET next_attempt_at = now() + make_interval(secs => $2::double precision)
        WHERE id IN (
-         SELECT id FROM inbox_events WHERE status = 'pending' AND next_attempt_at <= now()
+         SELECT id FROM inbox_events WHERE status = 'pending' AND (next_attempt_at <= now() OR $3)
          ORDER BY received_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING id, integration_id, conversation_sid, status, attempts, payload`,
-      [limit, CLAIM_LEASE_MS / 1000],
+      [limit, CLAIM_LEASE_MS / 1000, ignoringBackoff],
     );
     return rows.map(toRow).sort((a, b) => a.message.receivedAt.localeCompare(b.message.receivedAt));
+  }
+
+  /** Gives claimed rows back, due again after `delayMs`. */
+  async release(ids: string[], delayMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE inbox_events SET next_attempt_at = now() + make_interval(secs => $2::double precision) WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [ids, delayMs / 1000]);
   }
 
   async countPending(): Promise<number> {

@@ -60,7 +60,7 @@ export class TwilioWebhookService {
     if (recorded && !recorded.isNew && recorded.row.status === 'delivered') return { kind: 'duplicate' };
 
     try {
-      await this.temporal.deliverInbound(target, recorded?.row.message ?? message);
+      await this.temporal.deliverInbound(target, recorded?.row.message ?? message, { fast: Boolean(recorded) });
     } catch (err) {
       if (recorded) {
         await this.inbox.markFailed(recorded.row.id, (err as Error).message).catch(() => undefined);

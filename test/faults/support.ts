@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { findTemporalCli } from '../../src/temporal/embedded-temporal';
 import type { TestApp } from '../support/test-app';
 
 /**
@@ -91,3 +93,62 @@ export async function sendAll<T>(items: T[], concurrency: number, send: (item: T
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A Temporal dev server as a plain child process on a fixed port and database file, so a test can
+ * stop it hard (SIGKILL) and start it again on the same state.
+ */
+export class TemporalServerProcess {
+  private child?: ChildProcess;
+
+  constructor(
+    readonly port: number,
+    private readonly dbFilename: string,
+  ) {}
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
+    if (!cli) throw new Error('The Temporal CLI is needed (TEMPORAL_CLI_PATH or temporal on PATH)');
+    const attributes = ['IntegrationId', 'CustomerPhone', 'ConversationStatus'].flatMap((name) => ['--search-attribute', `${name}=Keyword`]);
+    this.child = spawn(cli, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(this.port), '--db-filename', this.dbFilename, '--log-level', 'error', ...attributes], { stdio: 'ignore' });
+    const deadline = Date.now() + 60_000;
+    while (!(await canConnect(this.port))) {
+      if (Date.now() > deadline) throw new Error(`Temporal did not listen on ${this.port} within 60 s`);
+      await sleep(100);
+    }
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
