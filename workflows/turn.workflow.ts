@@ -92,7 +92,7 @@ async function deliver(turn: TurnInput, body: string, idempotencyKey: string): P
     taskQueue: taskQueues(workflowInfo().taskQueue).sends,
     startToCloseTimeout: '20s',
     scheduleToCloseTimeout: '24h',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['IntegrationPaused', 'TwilioAuthError', 'OutsideWhatsAppWindow', 'TwilioRejected'] },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['IntegrationPaused', 'TwilioAuthError', 'OutsideWhatsAppWindow', 'TwilioRejected'] },
   });
   const send = { integrationId: turn.integrationId, conversationSid: turn.conversationSid, body, idempotencyKey };
   let asTemplate = false;

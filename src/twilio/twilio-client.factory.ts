@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
+import type { SendPacer } from './send-pacer';
 
 type RequestOptions<TData> = RequestClient.RequestOptions<TData>;
 
@@ -9,10 +10,10 @@ export type TwilioClient = ReturnType<typeof twilio>;
  * Every Twilio REST call of the product goes through the official `twilio` library, built here.
  * When `apiBaseUrl` is set (TWILIO_API_BASE_URL), the scheme and host of each call are replaced by it,
  * so a Twilio-compatible proxy or emulator receives exactly what Twilio would. Retries are left to
- * Temporal, so the library never retries by itself.
+ * Temporal, so the library never retries by itself; a pacer, when given, spaces the calls.
  */
-export function createTwilioClient(accountSid: string, authToken: string, apiBaseUrl?: string): TwilioClient {
-  return twilio(accountSid, authToken, { httpClient: new ProductRequestClient(apiBaseUrl), autoRetry: false });
+export function createTwilioClient(accountSid: string, authToken: string, apiBaseUrl?: string, pacer?: SendPacer): TwilioClient {
+  return twilio(accountSid, authToken, { httpClient: new ProductRequestClient(apiBaseUrl, pacer), autoRetry: false });
 }
 
 /** Rewrites `https://<any>.twilio.com/path?q` to `<base>/path?q`. */
@@ -24,11 +25,15 @@ export function rewriteTwilioUrl(uri: string, apiBaseUrl: string): string {
 }
 
 class ProductRequestClient extends twilio.RequestClient {
-  constructor(private readonly apiBaseUrl?: string) {
+  constructor(
+    private readonly apiBaseUrl?: string,
+    private readonly pacer?: SendPacer,
+  ) {
     super();
   }
 
   override async request<TData>(opts: RequestOptions<TData>) {
+    await this.pacer?.slot();
     const uri = this.apiBaseUrl ? rewriteTwilioUrl(opts.uri, this.apiBaseUrl) : opts.uri;
     const response = await super.request<TData>({ ...opts, uri });
     return response.statusCode === 429 ? withRetryAfter(response) : response;
