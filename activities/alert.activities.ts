@@ -1,10 +1,11 @@
-import type { Alert } from '../src/alerts/alerts.service';
+import type { Alert } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 
 /** Delivery of administrator alerts to ALERT_WEBHOOK_URL; retried durably by the alert workflow. */
-export function createAlertActivities({ alertWebhookUrl }: ActivityDeps) {
+export function createAlertActivities({ config }: ActivityDeps) {
   return {
     async postAlert(alert: Alert): Promise<'posted' | 'no_webhook_configured'> {
+      const alertWebhookUrl = config.alertWebhookUrl;
       if (!alertWebhookUrl) return 'no_webhook_configured';
       const response = await fetch(alertWebhookUrl, {
         method: 'POST',

@@ -1,4 +1,5 @@
 import type { AlertsService } from '../src/alerts/alerts.service';
+import type { AppConfig } from '../src/config/config';
 import type { ConversationsService } from '../src/conversations/conversations.service';
 import type { IntegrationsService } from '../src/integrations/integrations.service';
 import type { WaitingTurnsService } from '../src/integrations/waiting-turns.service';
@@ -7,12 +8,11 @@ import type { TwilioClients } from '../src/twilio/twilio-clients.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
 export interface ActivityDeps {
-  conversations: Pick<ConversationsService, 'recordInbound' | 'recordReply'>;
-  integrations: Pick<IntegrationsService, 'resolveById' | 'pause'>;
+  conversations: Pick<ConversationsService, 'recordInbound' | 'recordReply' | 'recentConversations' | 'knowsInbound'>;
+  integrations: Pick<IntegrationsService, 'resolveById' | 'pause' | 'list'>;
   waitingTurns: Pick<WaitingTurnsService, 'register' | 'remove'>;
   alerts: Pick<AlertsService, 'raise' | 'raisedSince'>;
   llm: Pick<LlmService, 'configured' | 'reply'>;
   twilio: Pick<TwilioClients, 'get'>;
-  /** ALERT_WEBHOOK_URL: where alerts are POSTed, if anywhere. */
-  alertWebhookUrl?: string;
+  config: AppConfig;
 }

@@ -2,6 +2,7 @@ import { createAlertActivities } from './alert.activities';
 import { createCrmActivities } from './crm.activities';
 import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';
+import { createReconcileActivities } from './reconcile.activities';
 import { createTwilioActivities } from './twilio.activities';
 
 export type { ActivityDeps } from './deps';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLlmActivities(deps),
     ...createTwilioActivities(deps),
     ...createAlertActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

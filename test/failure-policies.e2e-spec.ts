@@ -105,6 +105,29 @@ describe('failure policies', () => {
     expect(createsFor(sid).map((a) => a.status)).toEqual([400]);
   });
 
+  test('a customer message whose webhook never arrived is found by the reconciliation and answered once', async () => {
+    const sid = newConversationSid();
+    await say(sid, 'first, delivered normally');
+    await t.twilio.waitForMessages(1, { conversationSid: sid, timeoutMs: 20_000 });
+    // Twilio stored this one three minutes ago, but its webhook never reached the agent.
+    t.twilio.addCustomerMessage(ACCOUNT_SID, sid, { author: messageEvent({ ConversationSid: sid }).Author!, body: 'did you get this?', dateCreated: new Date(Date.now() - 3 * 60_000) });
+
+    const schedule = t.temporal.schedule.getHandle(`reconcile-inbound:${t.config.temporal.taskQueue}`);
+    /** Triggers the schedule and returns what its n-th run found. */
+    const run = async (n: number) => {
+      await schedule.trigger();
+      const actions = await eventually(async () => (await schedule.describe()).info.recentActions, (a) => a.length >= n);
+      return t.temporal.workflow.getHandle(actions[n - 1]!.action.workflow.workflowId).result();
+    };
+
+    expect(await run(1)).toMatchObject({ recovered: 1 });
+    const replies = await t.twilio.waitForMessages(2, { conversationSid: sid, timeoutMs: 30_000 });
+    expect(replies.map((m) => m.body)).toEqual(['Echo: first, delivered normally', 'Echo: did you get this?']);
+    // A second run finds nothing new: both messages are known, one by its text, one by its MessageSid.
+    expect(await run(2)).toMatchObject({ recovered: 0 });
+    expect(t.twilio.messagesFor(sid)).toHaveLength(2);
+  });
+
   test('revoked credentials pause the integration, alert once, and everything waiting goes out, in order, after resume', async () => {
     const conversations = [newConversationSid(), newConversationSid(), newConversationSid()];
     const NEW_TOKEN = 'token-rotated-9876543210';

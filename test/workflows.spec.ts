@@ -55,6 +55,9 @@ describe('conversation workflow', () => {
     async postAlert() {
       return 'no_webhook_configured' as const;
     },
+    async reconcileInbound() {
+      return { checkedConversations: 0, recovered: 0 };
+    },
   };
 
   beforeAll(async () => {

@@ -80,6 +80,7 @@ const schema = z
     REDELIVERY_INTERVAL_MS: integer(5000, 100, 3_600_000),
     TOKEN_ROTATION_WINDOW_MINUTES: integer(60, 0, 7 * 24 * 60),
     TWILIO_SENDS_PER_SECOND: integer(20, 1, 1000),
+    RECONCILE_INTERVAL_MINUTES: integer(5, 1, 24 * 60),
     WEBHOOK_BODY_LIMIT: optionalString.transform((v) => v ?? '256kb'),
   })
   .superRefine((env, ctx) => {
@@ -125,6 +126,8 @@ export interface AppConfig {
   webhookBodyLimit: string;
   /** Server-side rate limit of the sends task queue, across all workers. */
   twilioSendsPerSecond: number;
+  /** How often the reconciliation looks for customer messages whose webhook never arrived. */
+  reconcileIntervalMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -184,5 +187,6 @@ function toAppConfig(env: Env): AppConfig {
     tokenRotationWindowMinutes: env.TOKEN_ROTATION_WINDOW_MINUTES,
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
     twilioSendsPerSecond: env.TWILIO_SENDS_PER_SECOND,
+    reconcileIntervalMinutes: env.RECONCILE_INTERVAL_MINUTES,
   };
 }

@@ -99,6 +99,35 @@ export class ConversationsService {
     );
   }
 
+  /** Conversations of an integration with a message since `since`: the ones the reconciliation checks. */
+  async recentConversations(integrationId: string, since: Date): Promise<string[]> {
+    const rows = await queryRows<{ conversation_sid: string }>(
+      this.db,
+      `SELECT conversation_sid FROM conversations WHERE integration_id = $1 AND last_message_at >= $2 ORDER BY last_message_at DESC LIMIT 500`,
+      [integrationId, since],
+    );
+    return rows.map((r) => r.conversation_sid);
+  }
+
+  /**
+   * Whether a customer message Twilio holds is already known: by its MessageSid, or (pre-events carry
+   * no MessageSid) by the same author and text received within five minutes of Twilio's timestamp.
+   */
+  async knowsInbound(integrationId: string, m: { messageSid: string; author: string; body: string; at: Date }): Promise<boolean> {
+    const rows = await queryRows<{ id: string }>(
+      this.db,
+      `SELECT id FROM messages
+       WHERE integration_id = $1 AND direction = 'inbound'
+         AND (twilio_message_sid = $2 OR dedupe_key = $3
+              OR (author = $4 AND body = $5 AND at BETWEEN $6::timestamptz - interval '5 minutes' AND $6::timestamptz + interval '5 minutes'))
+       LIMIT 1`,
+      [integrationId, m.messageSid, `message:${m.messageSid}`, m.author, m.body, m.at],
+    );
+    if (rows.length > 0) return true;
+    const inbox = await queryRows<{ id: string }>(this.db, `SELECT id FROM inbox_events WHERE integration_id = $1 AND dedupe_key = $2 LIMIT 1`, [integrationId, `message:${m.messageSid}`]);
+    return inbox.length > 0;
+  }
+
   /** The conversation with its full transcript, for the API. */
   async transcript(conversationSid: string) {
     const [conversation] = await queryRows<{ id: string; integration_id: string; status: string; phone: string; created_at: Date; last_message_at: Date }>(this.db, 

@@ -3,15 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import { temporalConnectionOptions } from './connection-options';
-import {
-  ConversationStatusAttribute,
-  conversationWorkflowId,
-  CustomerPhoneAttribute,
-  type InboundMessage,
-  inboundMessageSignal,
-  IntegrationIdAttribute,
-  taskQueues,
-} from '../../workflows/definitions';
+import type { InboundMessage } from '../../workflows/definitions';
+import { signalInbound } from './signal-inbound';
 
 /** How long the webhook waits for Temporal before leaving the event to the redelivery loop. */
 const SIGNAL_DEADLINE_MS = 2_000;
@@ -39,29 +32,8 @@ export class TemporalClientService implements OnApplicationShutdown {
    */
   async deliverInbound(target: { integrationId: string; conversationSid: string }, message: InboundMessage, opts: { fast?: boolean } = {}): Promise<void> {
     if (opts.fast && Date.now() < this.unavailableUntil) throw new Error('Temporal failed moments ago; left to the redelivery loop');
-    const workflowId = conversationWorkflowId(target.integrationId, target.conversationSid);
     try {
-      await this.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
-        this.client.workflow.signalWithStart('conversationWorkflow', {
-          workflowId,
-          taskQueue: taskQueues(this.config.temporal.taskQueue).conversations,
-          args: [
-            {
-              integrationId: target.integrationId,
-              conversationSid: target.conversationSid,
-              customerPhone: message.author,
-              coalesceWindowMs: this.config.coalesceWindowMs,
-            },
-          ],
-          signal: inboundMessageSignal,
-          signalArgs: [message],
-          typedSearchAttributes: [
-            { key: IntegrationIdAttribute, value: target.integrationId },
-            { key: CustomerPhoneAttribute, value: message.author },
-            { key: ConversationStatusAttribute, value: 'bot' },
-          ],
-        }),
-      );
+      await this.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => signalInbound(this.client, this.config, target, message));
       this.unavailableUntil = 0;
     } catch (err) {
       this.unavailableUntil = Date.now() + SKIP_AFTER_FAILURE_MS;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../config/config';
@@ -13,6 +13,7 @@ import { TwilioClients } from '../twilio/twilio-clients.service';
 import { temporalConnectionOptions } from '../temporal/connection-options';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { taskQueues } from '../../workflows/definitions';
+import { reconcileScheduleId } from '../../workflows/reconcile.workflow';
 
 
 /**
@@ -53,7 +54,7 @@ export class WorkerService implements OnApplicationShutdown {
       alerts: this.alerts,
       llm: this.llm,
       twilio: this.twilio,
-      alertWebhookUrl: this.config.alertWebhookUrl,
+      config: this.config,
     });
     const queues = taskQueues(this.config.temporal.taskQueue);
     const common = { connection, namespace: this.config.temporal.namespace };
@@ -63,6 +64,7 @@ export class WorkerService implements OnApplicationShutdown {
       await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond }),
     ];
     if (this.stopping) return;
+    await this.ensureReconcileSchedule();
     this.logger.log(`Worker polling ${queues.conversations} and ${queues.sends} on ${this.config.temporal.address}`);
     await Promise.all(this.workers.map((w) => w.run()));
   }
@@ -79,6 +81,25 @@ export class WorkerService implements OnApplicationShutdown {
       }
     }
     return undefined;
+  }
+
+  /** The reconciliation runs every few minutes on a Temporal schedule, created once per task queue. */
+  private async ensureReconcileSchedule(): Promise<void> {
+    const connection = await Connection.connect(temporalConnectionOptions(this.config));
+    try {
+      const queue = taskQueues(this.config.temporal.taskQueue).conversations;
+      await new Client({ connection, namespace: this.config.temporal.namespace }).schedule.create({
+        scheduleId: reconcileScheduleId(queue),
+        spec: { intervals: [{ every: `${this.config.reconcileIntervalMinutes}m` }] },
+        action: { type: 'startWorkflow', workflowType: 'reconcileInbound', taskQueue: queue, args: [] },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      });
+      this.logger.log(`Created schedule ${reconcileScheduleId(queue)} (every ${this.config.reconcileIntervalMinutes} min)`);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the reconciliation schedule: ${(err as Error).message}`);
+    } finally {
+      await connection.close();
+    }
   }
 
   private async registerSearchAttributes(): Promise<void> {

@@ -76,6 +76,7 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
   readonly media = new Map<string, EmulatedMedia>();
   readonly requests: TwilioRequestLogEntry[] = [];
   private answersToDrop = 0;
+  private readonly customerMessages: EmulatedMessage[] = [];
   private attempts = 0;
   private readonly accounts = new Map<string, Account>();
   private readonly webhookConfigurations = new Map<string, WebhookConfiguration>();
@@ -104,6 +105,29 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     const account = this.accounts.get(accountSid);
     if (!account) throw new Error(`Unknown emulated account ${accountSid}`);
     account.authToken = token;
+  }
+
+  /**
+   * A customer's message that Twilio stored but whose webhook never reached the agent. Kept apart
+   * from `messages` (what the agent sent); listing a conversation returns both, in time order.
+   */
+  addCustomerMessage(accountSid: string, conversationSid: string, m: { author: string; body: string; dateCreated: Date }): EmulatedMessage {
+    const message: EmulatedMessage = {
+      sid: newSid('IM'),
+      accountSid,
+      conversationSid,
+      author: m.author,
+      body: m.body,
+      attributes: '{}',
+      index: this.messagesFor(conversationSid).length,
+      dateCreated: m.dateCreated,
+      mediaSid: undefined,
+      contentSid: undefined,
+      contentVariables: undefined,
+      webhookEnabledHeader: undefined,
+    };
+    this.customerMessages.push(message);
+    return message;
   }
 
   /** The next `n` message creates are stored, then the connection is cut before the answer. */
@@ -151,6 +175,7 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     this.webhookConfigurations.clear();
     this.attempts = 0;
     this.answersToDrop = 0;
+    this.customerMessages.length = 0;
     this.clearFailures();
     this.setDelay(0);
   }
@@ -239,7 +264,9 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     const order = url.searchParams.get('Order') === 'desc' ? 'desc' : 'asc';
     const pageSize = Math.min(Math.max(Number(url.searchParams.get('PageSize')) || 50, 1), 1000);
     const page = Math.max(Number(url.searchParams.get('Page')) || 0, 0);
-    const all = this.messagesFor(conversationSid).filter((message) => message.accountSid === account.sid);
+    const all = [...this.messagesFor(conversationSid), ...this.customerMessages.filter((m) => m.conversationSid === conversationSid)]
+      .filter((message) => message.accountSid === account.sid)
+      .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime());
     if (order === 'desc') all.reverse();
     const pageUrl = (n: number) =>
       `${CONVERSATIONS_URL}/Conversations/${conversationSid}/Messages?Order=${order}&PageSize=${pageSize}&Page=${n}`;

@@ -1,5 +1,5 @@
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from '../support/test-app';
-import { report, requirePostgres, sendAll, sleep, tally } from './support';
+import { report, requirePostgres, sendAll, sleep, tally, waitForReplies } from './support';
 
 /**
  * Every PostgreSQL connection of the suite's database is cut twice while customers write and the
@@ -33,7 +33,7 @@ describe('PostgreSQL connections dropped under load', () => {
       statuses.push(...(await sendAll(conversations.slice(i, i + 10), 5, async (sid, j) => (await t.webhook(messageEvent({ ConversationSid: sid, Body: `message ${i + j}` }), { idempotencyToken: `db-${i + j}` })).status)));
       await sleep(500);
     }
-    for (const sid of conversations) await t.twilio.waitForMessages(1, { conversationSid: sid, timeoutMs: 120_000 });
+    await waitForReplies(t, conversations, 1, 180_000);
     await sleep(2_000);
 
     const figures = tally(t, conversations);

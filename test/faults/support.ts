@@ -152,3 +152,9 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Waits, up to one overall deadline, until every conversation has `replies` replies at the Twilio emulator. */
+export async function waitForReplies(t: TestApp, conversations: string[], replies: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !conversations.every((sid) => t.twilio.messagesFor(sid).length >= replies)) await sleep(100);
+}

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from '../support/test-app';
-import { freePort, report, sendAll, sleep, tally, TemporalServerProcess } from './support';
+import { freePort, report, sendAll, sleep, tally, TemporalServerProcess, waitForReplies } from './support';
 
 /**
  * The Temporal server is stopped for 30 s while customers keep writing, then started again on its
@@ -45,7 +45,7 @@ describe('Temporal server stopped during load', () => {
     await temporal.start();
     const restartedAt = Date.now();
 
-    for (const sid of conversations) await t.twilio.waitForMessages(1, { conversationSid: sid, timeoutMs: 120_000 });
+    await waitForReplies(t, conversations, 1, 180_000);
     const recoverySeconds = ((Date.now() - restartedAt) / 1000).toFixed(1);
     await sleep(2_000);
     const figures = tally(t, conversations);

@@ -1,5 +1,5 @@
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from '../support/test-app';
-import { maxPerSecond, report, sendAll, sleep } from './support';
+import { maxPerSecond, report, sendAll, sleep, waitForReplies } from './support';
 
 const SENDS_PER_SECOND = 5;
 
@@ -34,7 +34,7 @@ describe('Twilio outage: 429s, then 500s, then timeouts', () => {
     t.twilio.setDelay(0);
     const outageEnded = Date.now();
 
-    for (const sid of conversations) await t.twilio.waitForMessages(2, { conversationSid: sid, timeoutMs: 180_000 });
+    await waitForReplies(t, conversations, 2, 240_000);
     const drainSeconds = ((Date.now() - outageEnded) / 1000).toFixed(1);
     await sleep(2_000);
 

@@ -1,5 +1,5 @@
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from '../support/test-app';
-import { maxPerSecond, report, requirePostgres, sendAll, sleep, tally, WorkerProcess } from './support';
+import { maxPerSecond, report, requirePostgres, sendAll, sleep, tally, WorkerProcess, waitForReplies } from './support';
 
 /**
  * The worker process is SIGKILLed three times while it answers hundreds of conversations, each time
@@ -33,7 +33,7 @@ describe('worker killed mid-send', () => {
       worker = await WorkerProcess.start(t.env);
     }
     expect((await statuses).every((s) => s === 200)).toBe(true);
-    for (const sid of conversations) await t.twilio.waitForMessages(1, { conversationSid: sid, timeoutMs: 120_000 });
+    await waitForReplies(t, conversations, 1, 180_000);
     await sleep(2_000); // time for a late duplicate to show up, if the policy allowed one
 
     const figures = tally(t, conversations);

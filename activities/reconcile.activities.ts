@@ -1,0 +1,48 @@
+import { Context, log } from '@temporalio/activity';
+import { signalInbound } from '../src/temporal/signal-inbound';
+import type { ActivityDeps } from './deps';
+
+/** How far back the reconciliation looks, and how old a message must be before it counts as missed. */
+const LOOK_BACK_MS = 24 * 60 * 60_000;
+const GRACE_MS = 2 * 60_000;
+
+/**
+ * Finds customer messages Twilio holds but whose webhook the agent never saw (the api was down, a
+ * proxy dropped it) by listing the recent messages of active conversations, and hands each to its
+ * conversation workflow once (dedupe key `message:<MessageSid>`).
+ */
+export function createReconcileActivities({ conversations, integrations, twilio, config }: ActivityDeps) {
+  return {
+    async reconcileInbound(): Promise<{ checkedConversations: number; recovered: number }> {
+      let checkedConversations = 0;
+      let recovered = 0;
+      const now = Date.now();
+      for (const integration of await integrations.list()) {
+        if (integration.kind !== 'twilio' || integration.status !== 'active') continue;
+        const { authToken } = await integrations.resolveById(integration.id);
+        const client = twilio.get(integration.accountSid, authToken);
+        for (const conversationSid of await conversations.recentConversations(integration.id, new Date(now - LOOK_BACK_MS))) {
+          checkedConversations++;
+          Context.current().heartbeat(checkedConversations);
+          const recent = await client.conversations.v1.conversations(conversationSid).messages.list({ order: 'desc', limit: 20 });
+          for (const m of recent.reverse()) {
+            const at = m.dateCreated ?? new Date(now);
+            if (!m.author || m.author === integration.agentIdentity || now - at.getTime() < GRACE_MS) continue;
+            const body = m.body ?? '';
+            if (await conversations.knowsInbound(integration.id, { messageSid: m.sid, author: m.author, body, at })) continue;
+            await signalInbound(Context.current().client, config, { integrationId: integration.id, conversationSid }, {
+              dedupeKey: `message:${m.sid}`,
+              body,
+              author: m.author,
+              messageSid: m.sid,
+              receivedAt: at.toISOString(),
+            });
+            recovered++;
+            log.warn('Recovered a customer message whose webhook never arrived', { integrationId: integration.id, conversationSid, messageSid: m.sid });
+          }
+        }
+      }
+      return { checkedConversations, recovered };
+    },
+  };
+}
