@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { type EmbeddedTemporal, startEmbeddedTemporal } from '../src/temporal/embedded-temporal';
+import { freePort } from './support/free-port';
 import { eventually } from './support/eventually';
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from './support/test-app';
 
@@ -45,14 +45,3 @@ describe('Temporal down at webhook time', () => {
     expect(t.twilio.messagesFor(sid)).toHaveLength(1);
   }, 90_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findTemporalCli } from '../../src/temporal/embedded-temporal';
 import type { TestApp } from '../support/test-app';
+
+export { freePort } from '../support/free-port';
 
 /**
  * The production worker (`node dist/src/worker.js`) as a real child process, so a test can SIGKILL it.
@@ -142,16 +144,6 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Waits, up to one overall deadline, until every conversation has `replies` replies at the Twilio emulator. */
 export async function waitForReplies(t: TestApp, conversations: string[], replies: number, timeoutMs: number): Promise<void> {
