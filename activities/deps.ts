@@ -11,7 +11,7 @@ export interface ActivityDeps {
   conversations: Pick<ConversationsService, 'recordInbound' | 'recordReply' | 'recentConversations' | 'knowsInbound'>;
   integrations: Pick<IntegrationsService, 'resolveById' | 'pause' | 'list'>;
   waitingTurns: Pick<WaitingTurnsService, 'register' | 'remove'>;
-  alerts: Pick<AlertsService, 'raise' | 'raisedSince'>;
+  alerts: Pick<AlertsService, 'raise'>;
   llm: Pick<LlmService, 'configured' | 'reply'>;
   twilio: Pick<TwilioClients, 'get'>;
   config: AppConfig;

@@ -7,9 +7,6 @@ export type GeneratedReply = { kind: 'llm'; text: string; model: string } | { ki
 /** Status codes of an OpenAI-compatible API that retrying will not fix. */
 const PERMANENT = new Set([400, 401, 403, 404, 422]);
 
-/** An LLM authentication failure is alerted at most once an hour. */
-const LLM_ALERT_INTERVAL_MS = 60 * 60_000;
-
 export function createLlmActivities({ llm, integrations, alerts }: ActivityDeps) {
   return {
     /** One LLM turn. Returns `no_model` when none is configured, so the workflow can say so honestly. */
@@ -28,9 +25,10 @@ export function createLlmActivities({ llm, integrations, alerts }: ActivityDeps)
       } catch (err) {
         const status = (err as { status?: number }).status;
         if (status === 401) {
-          const message = 'The language model rejected the API key (OPENAI_API_KEY); customers get the fallback reply until it is fixed';
-          const alert = (await alerts.raisedSince('llm_auth_failed', new Date(Date.now() - LLM_ALERT_INTERVAL_MS))) ? undefined : await alerts.raise('llm_auth_failed', message, null);
-          throw ApplicationFailure.create({ message, type: 'LlmAuthError', nonRetryable: true, details: [{ alert }] });
+          // Authentication errors pause processing: the turn waits until an administrator resumes.
+          const reason = 'The language model rejected the API key (OPENAI_API_KEY); replies wait until it is fixed and the integration resumed';
+          const alert = (await integrations.pause(input.integrationId, reason)) ? await alerts.raise('llm_auth_failed', reason, input.integrationId) : undefined;
+          throw ApplicationFailure.create({ message: reason, type: 'LlmAuthError', nonRetryable: true, details: [{ alert }] });
         }
         if (status !== undefined && PERMANENT.has(status)) throw ApplicationFailure.nonRetryable(`The language model refused the request (${status}): ${(err as Error).message}`, 'LlmRequestRejected');
         throw err;

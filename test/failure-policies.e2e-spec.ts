@@ -128,6 +128,25 @@ describe('failure policies', () => {
     expect(t.twilio.messagesFor(sid)).toHaveLength(2);
   });
 
+  test('a language model that rejects the key pauses processing, alerts once, and answers after the resume', async () => {
+    const sid = newConversationSid();
+    t.openai.failWhile({ status: 401, message: 'Incorrect API key provided' });
+    await say(sid, 'hi model');
+    await eventually(async () => ((await (await t.api('GET', `/api/integrations/${t.integrationId}`)).json()) as { status: string }).status, (s) => s === 'paused');
+    const alerts = (await (await t.api('GET', '/api/alerts')).json()) as { kind: string }[];
+    expect(alerts.filter((a) => a.kind === 'llm_auth_failed')).toHaveLength(1);
+    await eventually(async () => alertsPosted.length, (n) => n > 0);
+    expect(alertsPosted).toEqual([expect.objectContaining({ kind: 'llm_auth_failed', integrationId: t.integrationId })]);
+    expect(t.twilio.messagesFor(sid)).toHaveLength(0);
+
+    t.openai.clearFailures(); // the key is fixed (workers restarted with the new OPENAI_API_KEY)
+    const resumed = (await (await t.api('POST', `/api/integrations/${t.integrationId}/resume`)).json()) as { status: string; wokenTurns: number };
+    expect(resumed).toMatchObject({ status: 'active', wokenTurns: 1 });
+    const [reply] = await t.twilio.waitForMessages(1, { conversationSid: sid, timeoutMs: 30_000 });
+    expect(reply!.body).toBe('Echo: hi model');
+    alertsPosted.length = 0;
+  });
+
   test('revoked credentials pause the integration, alert once, and everything waiting goes out, in order, after resume', async () => {
     const conversations = [newConversationSid(), newConversationSid(), newConversationSid()];
     const NEW_TOKEN = 'token-rotated-9876543210';

@@ -11,6 +11,7 @@ import {
   conversationWorkflowId,
   type InboundMessage,
   inboundMessageSignal,
+  integrationResumedSignal,
   statusQuery,
   taskQueues,
   transcriptQuery,
@@ -147,7 +148,7 @@ describe('conversation workflow', () => {
 
   test('when the language model fails after its retries the customer gets the fallback and a person is asked', async () => {
     llm = async () => {
-      throw ApplicationFailure.nonRetryable('model rejected the key', 'LlmAuthError');
+      throw ApplicationFailure.nonRetryable('model refused the request', 'LlmRequestRejected');
     };
     const sid = 'CH-llm-down';
     const handle = await start(sid, message('Can I change my order?'));
@@ -155,6 +156,23 @@ describe('conversation workflow', () => {
     expect(await eventually(() => handle.query(statusQuery), (s) => s !== 'bot')).toBe('waiting_for_human');
     const attributes = await eventually(async () => (await handle.describe()).typedSearchAttributes.get(ConversationStatusAttribute), (v) => v !== 'bot');
     expect(attributes).toBe('waiting_for_human');
+  });
+
+  test('when the language model rejects the key, the turn waits for the resume and then answers', async () => {
+    let rejected = 0;
+    llm = async (messages) => {
+      if (rejected++ === 0) throw ApplicationFailure.nonRetryable('model rejected the key', 'LlmAuthError');
+      return { kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' };
+    };
+    const sid = 'CH-llm-key';
+    const handle = await start(sid, message('Is my order shipped?'));
+    const turn = client.workflow.getHandle(`${handle.workflowId}:turn-1`);
+    await eventually(async () => rejected, (n) => n >= 1);
+    // The turn registers itself as waiting for the integration once the rejection is handled.
+    await eventually(async () => (await turn.fetchHistory()).events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForIntegration').length ?? 0, (n) => n > 0);
+    expect(repliesTo(sid)).toEqual([]);
+    await turn.signal(integrationResumedSignal);
+    expect(await waitForReplies(sid, 1)).toEqual(['Reply to: Is my order shipped?']);
   });
 
   test('a customer asking for a person is told one is coming, without the language model', async () => {

@@ -52,7 +52,7 @@ export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
     status = 'waiting_for_human';
   } else {
     try {
-      const generated = await llm.generateReply({ integrationId: turn.integrationId, context, messages: texts.length ? texts : ['(the customer sent media without text)'] });
+      const generated = await generate({ integrationId: turn.integrationId, context, messages: texts.length ? texts : ['(the customer sent media without text)'] });
       reply = generated.kind === 'llm' ? generated.text : NO_MODEL_REPLY;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
@@ -79,6 +79,22 @@ export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
     heldReason: sent.heldReason,
   });
   return { reply, messageSid: sent.messageSid, status };
+}
+
+/**
+ * The LLM turn. When the model rejects the API key the integration is paused (processing stops, once,
+ * with an alert) and the turn waits for an administrator to resume, then asks again.
+ */
+async function generate(input: Parameters<Activities['generateReply']>[0]): ReturnType<Activities['generateReply']> {
+  for (;;) {
+    try {
+      return await llm.generateReply(input);
+    } catch (err) {
+      if (failureType(err) !== 'LlmAuthError') throw err;
+      await alertAdministrators(err as ActivityFailure);
+      await waitForResume(input.integrationId);
+    }
+  }
 }
 
 /**
@@ -122,8 +138,12 @@ async function waitForResume(integrationId: string): Promise<void> {
   const { workflowId } = workflowInfo();
   await crm.waitForIntegration({ integrationId, workflowId });
   log.warn('Integration paused; the reply waits for an administrator to resume it', { integrationId });
-  while (!resumed && !(await condition(() => resumed, PAUSED_RECHECK))) {
-    if (await crm.isIntegrationActive(integrationId)) break;
+  // Checked once after registering: a resume that read the waiting list just before we joined it
+  // has already set the integration active, so nothing is left waiting for a signal that came early.
+  let active = await crm.isIntegrationActive(integrationId);
+  while (!active && !resumed) {
+    if (await condition(() => resumed, PAUSED_RECHECK)) break;
+    active = await crm.isIntegrationActive(integrationId);
   }
   await crm.stopWaitingForIntegration({ workflowId });
 }

@@ -29,12 +29,6 @@ export class AlertsService {
     return { id: row!.id, integrationId, kind, message, createdAt: new Date(row!.created_at).toISOString() };
   }
 
-  /** Whether an alert of this kind was raised since the given time (keeps LLM alerts to one per incident). */
-  async raisedSince(kind: AlertKind, since: Date): Promise<boolean> {
-    const rows = await queryRows<{ id: string }>(this.db, `SELECT id FROM alerts WHERE kind = $1 AND created_at >= $2 LIMIT 1`, [kind, since]);
-    return rows.length > 0;
-  }
-
   async list(limit = 100): Promise<Alert[]> {
     const rows = await queryRows<{ id: string; integration_id: string | null; kind: AlertKind; message: string; created_at: Date }>(
       this.db,
