@@ -82,10 +82,6 @@ export class InboxService {
     await this.db.query(`UPDATE inbox_events SET next_attempt_at = now() + make_interval(secs => $2::double precision) WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [ids, delayMs / 1000]);
   }
 
-  async countPending(): Promise<number> {
-    const [row] = await queryRows<{ count: string | number }>(this.db, `SELECT count(*) AS count FROM inbox_events WHERE status = 'pending'`);
-    return Number(row?.count ?? 0);
-  }
 }
 
 interface RawRow {

@@ -17,7 +17,7 @@ export function createTwilioClient(accountSid: string, authToken: string, apiBas
 }
 
 /** Rewrites `https://<any>.twilio.com/path?q` to `<base>/path?q`. */
-export function rewriteTwilioUrl(uri: string, apiBaseUrl: string): string {
+function rewriteTwilioUrl(uri: string, apiBaseUrl: string): string {
   const original = new URL(uri);
   const base = new URL(apiBaseUrl);
   const prefix = base.pathname.replace(/\/$/, '');

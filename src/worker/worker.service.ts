@@ -46,7 +46,7 @@ export class WorkerService implements OnApplicationShutdown {
     const connection = await this.connectWhenReachable();
     if (!connection) return;
     this.connection = connection;
-    await this.registerSearchAttributes();
+    await this.prepareNamespace();
     const activities = createActivities({
       conversations: this.conversations,
       integrations: this.integrations,
@@ -64,7 +64,6 @@ export class WorkerService implements OnApplicationShutdown {
       await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond }),
     ];
     if (this.stopping) return;
-    await this.ensureReconcileSchedule();
     this.logger.log(`Worker polling ${queues.conversations} and ${queues.sends} on ${this.config.temporal.address}`);
     await Promise.all(this.workers.map((w) => w.run()));
   }
@@ -83,31 +82,32 @@ export class WorkerService implements OnApplicationShutdown {
     return undefined;
   }
 
-  /** The reconciliation runs every few minutes on a Temporal schedule, created once per task queue. */
-  private async ensureReconcileSchedule(): Promise<void> {
+  /**
+   * What the namespace needs, each step idempotent and non-fatal: the search attributes the Temporal UI
+   * filters conversations by, and the reconciliation schedule (one per task queue).
+   */
+  private async prepareNamespace(): Promise<void> {
     const connection = await Connection.connect(temporalConnectionOptions(this.config));
+    const namespace = this.config.temporal.namespace;
     try {
+      await ensureSearchAttributes(connection, namespace).catch((err: Error) =>
+        this.logger.warn(`Could not register search attributes (create them on the cluster, see docs/temporal-cluster.md): ${err.message}`),
+      );
       const queue = taskQueues(this.config.temporal.taskQueue).conversations;
-      await new Client({ connection, namespace: this.config.temporal.namespace }).schedule.create({
-        scheduleId: reconcileScheduleId(queue),
-        spec: { intervals: [{ every: `${this.config.reconcileIntervalMinutes}m` }] },
-        action: { type: 'startWorkflow', workflowType: 'reconcileInbound', taskQueue: queue, args: [] },
-        policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      });
-      this.logger.log(`Created schedule ${reconcileScheduleId(queue)} (every ${this.config.reconcileIntervalMinutes} min)`);
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the reconciliation schedule: ${(err as Error).message}`);
-    } finally {
-      await connection.close();
-    }
-  }
-
-  private async registerSearchAttributes(): Promise<void> {
-    const connection = await Connection.connect(temporalConnectionOptions(this.config));
-    try {
-      await ensureSearchAttributes(connection, this.config.temporal.namespace);
-    } catch (err) {
-      this.logger.warn(`Could not register search attributes (create them on the cluster, see README): ${(err as Error).message}`);
+      const every = this.config.reconcileIntervalMinutes;
+      await new Client({ connection, namespace }).schedule
+        .create({
+          scheduleId: reconcileScheduleId(queue),
+          spec: { intervals: [{ every: `${every}m` }] },
+          action: { type: 'startWorkflow', workflowType: 'reconcileInbound', taskQueue: queue, args: [] },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        })
+        .then(
+          () => this.logger.log(`Created schedule ${reconcileScheduleId(queue)} (every ${every} min)`),
+          (err: Error) => {
+            if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the reconciliation schedule: ${err.message}`);
+          },
+        );
     } finally {
       await connection.close();
     }
