@@ -103,7 +103,7 @@ async function generate(input: Parameters<Activities['generateReply']>[0]): Retu
  * template goes out instead, or, with none configured, the reply is held for a person. Every other
  * failure is retried by the activity's policy (429 after Twilio's Retry-After).
  */
-async function deliver(turn: TurnInput, body: string, idempotencyKey: string): Promise<{ messageSid?: string; author: string; acceptedAt: string; heldReason?: string }> {
+async function deliver(turn: TurnInput, body: string, idempotencyKey: string): Promise<{ messageSid?: string; author?: string; acceptedAt: string; heldReason?: string }> {
   const twilio = proxyActivities<Activities>({
     taskQueue: taskQueues(workflowInfo().taskQueue).sends,
     startToCloseTimeout: '20s',
@@ -124,7 +124,7 @@ async function deliver(turn: TurnInput, body: string, idempotencyKey: string): P
         asTemplate = true;
       } else if (type === 'OutsideWhatsAppWindow' || (type === 'TwilioRejected' && asTemplate)) {
         log.warn('Reply held: outside the 24-hour window and no template could be sent', { conversationSid: turn.conversationSid });
-        return { author: 'agent', acceptedAt: new Date().toISOString(), heldReason: '63016' };
+        return { acceptedAt: new Date().toISOString(), heldReason: '63016' };
       } else {
         throw err;
       }

@@ -22,7 +22,8 @@ export interface CustomerContext {
 export interface OutboundRecord {
   integrationId: string;
   conversationSid: string;
-  author: string;
+  /** The agent identity Twilio accepted the reply under; absent for a held reply (the integration's is used). */
+  author?: string;
   body: string;
   idempotencyKey: string;
   /** Absent when the reply was held instead of sent. */
@@ -90,10 +91,10 @@ export class ConversationsService {
     const latency = Math.max(0, Date.parse(reply.acceptedAt) - Date.parse(reply.firstReceivedAt));
     await this.db.query(
       `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status, error_code)
-       VALUES ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10, $11)
+       VALUES ($1, $2, $3, 'outbound', COALESCE($4, (SELECT agent_identity FROM integrations WHERE id = $2)), $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT ON CONSTRAINT messages_integration_dedupe DO NOTHING`,
       [
-        randomUUID(), reply.integrationId, conversation.id, reply.author, reply.body, reply.idempotencyKey, reply.messageSid ?? null, reply.acceptedAt,
+        randomUUID(), reply.integrationId, conversation.id, reply.author ?? null, reply.body, reply.idempotencyKey, reply.messageSid ?? null, reply.acceptedAt,
         reply.messageSid ? latency : null, reply.messageSid ? 'accepted' : 'held', reply.heldReason ?? null,
       ],
     );
