@@ -1,18 +1,28 @@
-import type { CustomerContext, OutboundRecord } from '../src/conversations/conversations.service';
-import type { TurnInput } from '../workflows/definitions';
+import type { CustomerContext, OutboundRecord, StatusChange } from '../src/conversations/conversations.service';
+import type { Alert, TurnInput } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 
 /** The customer record side of a turn: what came in, who it is, what was answered; and the integration's state. */
-export function createCrmActivities({ conversations, integrations, waitingTurns }: ActivityDeps) {
+export function createCrmActivities({ conversations, integrations, waitingTurns, alerts }: ActivityDeps) {
   return {
     /** Records the turn's inbound messages (customer and conversation upserted) and returns the customer's context. */
     async recordInboundMessages(turn: TurnInput): Promise<CustomerContext> {
       return conversations.recordInbound(turn);
     },
 
-    /** Records a reply Twilio accepted (or one held back), with its latency. */
+    /** Records a reply Twilio accepted (or one held back), with its latency and who sent it. */
     async recordReply(reply: OutboundRecord): Promise<void> {
       await conversations.recordReply(reply);
+    },
+
+    /** Records a hand-off status change with its cause; an older change never overwrites a newer one. */
+    async recordStatusChange(change: StatusChange): Promise<void> {
+      await conversations.recordStatusChange(change);
+    },
+
+    /** Records an administrator alert under the id the workflow chose, once. */
+    async raiseAlert(input: { id: string; kind: Alert['kind']; message: string; integrationId: string }): Promise<Alert> {
+      return alerts.raise(input.kind, input.message, input.integrationId, input.id);
     },
 
     /** Puts a turn on the list the resume API wakes. */

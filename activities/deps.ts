@@ -8,11 +8,11 @@ import type { TwilioClients } from '../src/twilio/twilio-clients.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
 export interface ActivityDeps {
-  conversations: Pick<ConversationsService, 'recordInbound' | 'recordReply' | 'recentConversations' | 'knowsInbound'>;
+  conversations: Pick<ConversationsService, 'recordInbound' | 'recordReply' | 'recordStatusChange' | 'recentConversations' | 'knowsInbound'>;
   integrations: Pick<IntegrationsService, 'resolveById' | 'pause' | 'list'>;
   waitingTurns: Pick<WaitingTurnsService, 'register' | 'remove'>;
   alerts: Pick<AlertsService, 'raise'>;
-  llm: Pick<LlmService, 'configured' | 'reply'>;
+  llm: Pick<LlmService, 'configured' | 'reply' | 'handoffNotice'>;
   twilio: Pick<TwilioClients, 'get'>;
   config: AppConfig;
 }

@@ -2,7 +2,11 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { CustomerContext } from '../src/conversations/conversations.service';
 import type { ActivityDeps } from './deps';
 
-export type GeneratedReply = { kind: 'llm'; text: string; model: string } | { kind: 'no_model' };
+export type GeneratedReply =
+  | { kind: 'llm'; text: string; model: string }
+  /** The model called escalate_to_human; `text` tells the customer a person will take over. */
+  | { kind: 'escalate'; text: string; reason: string; model: string }
+  | { kind: 'no_model' };
 
 /** Status codes of an OpenAI-compatible API that retrying will not fix. */
 const PERMANENT = new Set([400, 401, 403, 404, 422]);
@@ -21,6 +25,7 @@ export function createLlmActivities({ llm, integrations, alerts }: ActivityDeps)
           history: input.context.history,
           messages: input.messages,
         });
+        if (reply.escalation) return { kind: 'escalate', text: reply.text, reason: reply.escalation.reason ?? 'requested by the model', model: reply.model };
         return { kind: 'llm', text: reply.text, model: reply.model };
       } catch (err) {
         const status = (err as { status?: number }).status;
@@ -33,6 +38,13 @@ export function createLlmActivities({ llm, integrations, alerts }: ActivityDeps)
         if (status !== undefined && PERMANENT.has(status)) throw ApplicationFailure.nonRetryable(`The language model refused the request (${status}): ${(err as Error).message}`, 'LlmRequestRejected');
         throw err;
       }
+    },
+
+    /** The hand-off notice in the customer's language; null without a model (the workflow has fixed texts). */
+    async writeHandoffNotice(input: { integrationId: string; messages: string[] }): Promise<string | null> {
+      if (!llm.configured) return null;
+      const { integration } = await integrations.resolveById(input.integrationId);
+      return llm.handoffNotice({ businessName: integration.name, messages: input.messages });
     },
   };
 }

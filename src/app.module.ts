@@ -3,10 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeysController } from './auth/api-keys.controller';
+import { ApiKeysService } from './auth/api-keys.service';
 import type { AppConfig } from './config/config';
 import { APP_CONFIG } from './common/tokens';
 import { ConversationsController } from './conversations/conversations.controller';
 import { ConversationsService } from './conversations/conversations.service';
+import { HandoffService } from './conversations/handoff.service';
 import { entities, openDataSource } from './database/data-source';
 import { HealthController } from './health/health.controller';
 import { InboxRedeliveryService } from './inbox/inbox-redelivery.service';
@@ -45,7 +48,7 @@ export class AppModule {
       WaitingTurnsService,
       AlertsService,
     ];
-    const api: Provider[] = [ApiKeyGuard, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService];
+    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService];
     const worker: Provider[] = [LlmService, WorkerService];
     return {
       module: AppModule,
@@ -56,7 +59,9 @@ export class AppModule {
         }),
         TypeOrmModule.forFeature([IntegrationEntity]),
       ],
-      controllers: roles.api ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController] : [],
+      controllers: roles.api
+        ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController]
+        : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };
   }

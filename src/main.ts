@@ -39,6 +39,7 @@ async function main(): Promise<void> {
 
   logger.log(`API:         ${config.publicBaseUrl}  (listening on port ${config.port})`);
   logger.log(`Webhook:     ${config.publicBaseUrl}/api/twilio/webhook`);
+  logger.log(`Console:     http://localhost:${config.port}/console  (agents sign in with an API key)`);
   logger.log(`Temporal UI: ${temporal?.uiUrl ?? `your cluster's UI (${config.temporal.address})`}`);
   logger.log(`Data:        ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : join(config.dataDir, 'pglite')}; Temporal: ${temporal ? join(config.dataDir, 'temporal.db') : config.temporal.address}`);
   if (!process.env.ADMIN_API_KEY) logger.log(`Admin API key: in ${localSecretPath(config.dataDir, 'admin-api-key')}`);

@@ -7,11 +7,13 @@ import { Worker } from '@temporalio/worker';
 /**
  * Replays committed histories of real runs against today's workflow code. A change that would break
  * conversations already running in production (a non-deterministic change) fails here.
- * Histories are recorded by `RECORD_HISTORIES=1 npm run test:jest -- test/workflows.spec.ts`.
+ * Histories are recorded by `RECORD_HISTORIES=1 npm run test:jest -- test/workflows.spec.ts test/handoff-workflow.spec.ts`.
  */
 const recorded: Record<string, string> = {
   'conversation-burst.json': 'conversation:integration-1:CH-burst',
   'conversation-continue-as-new.json': 'conversation:integration-1:CH-dedupe',
+  // Escalation, take over, agent message, hand back, close and reopen: updates, SLA state, alerts.
+  'conversation-handoff.json': 'conversation:integration-1:CH-handoff-full',
   'turn-burst.json': 'conversation:integration-1:CH-burst:turn-1',
 };
 

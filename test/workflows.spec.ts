@@ -5,7 +5,6 @@ import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { Activities } from '../activities';
 import {
   ConversationStatusAttribute,
   conversationWorkflowId,
@@ -15,10 +14,10 @@ import {
   statusQuery,
   taskQueues,
   transcriptQuery,
-  type TurnInput,
 } from '../workflows/definitions';
-import { HUMAN_REQUESTED_REPLY, LLM_DOWN_REPLY, NO_MODEL_REPLY } from '../workflows/replies';
+import { handoffNotice, LLM_DOWN_REPLY, NO_MODEL_REPLY } from '../workflows/replies';
 import { eventually } from './support/eventually';
+import { fakeActivities } from './support/fake-activities';
 
 /**
  * The conversation workflow on a real Temporal server with fake activities: ordering, dedupe across
@@ -31,35 +30,8 @@ describe('conversation workflow', () => {
   let workers: Worker[];
   let running: Promise<void>;
   const queue = `wf-${randomBytes(4).toString('hex')}`;
-  const turns: TurnInput[] = [];
-  const sent: { conversationSid: string; body: string }[] = [];
-  let llm: (messages: string[]) => Promise<{ kind: 'llm'; text: string; model: string } | { kind: 'no_model' }>;
-
-  const fakes: Activities = {
-    async recordInboundMessages(turn) {
-      turns.push(turn);
-      return { customerId: 'c', conversationId: 'v', customerName: null, history: [] };
-    },
-    async generateReply({ messages }) {
-      return llm(messages);
-    },
-    async sendReply({ conversationSid, body, idempotencyKey }) {
-      sent.push({ conversationSid, body });
-      return { messageSid: `IM-${idempotencyKey}`, author: 'agent', acceptedAt: new Date().toISOString() };
-    },
-    async recordReply() {},
-    async waitForIntegration() {},
-    async stopWaitingForIntegration() {},
-    async isIntegrationActive() {
-      return true;
-    },
-    async postAlert() {
-      return 'no_webhook_configured' as const;
-    },
-    async reconcileInbound() {
-      return { checkedConversations: 0, recovered: 0 };
-    },
-  };
+  const { activities: fakes, record, behaviour } = fakeActivities();
+  const { turns, sent } = record;
 
   beforeAll(async () => {
     connection = await Connection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS });
@@ -78,8 +50,9 @@ describe('conversation workflow', () => {
     await connection.close();
   });
 
+  const defaultLlm = behaviour.llm;
   beforeEach(() => {
-    llm = async (messages) => ({ kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' });
+    behaviour.llm = defaultLlm;
   });
 
   let seq = 0;
@@ -140,14 +113,14 @@ describe('conversation workflow', () => {
   });
 
   test('without a language model it says so plainly', async () => {
-    llm = async () => ({ kind: 'no_model' });
+    behaviour.llm = async () => ({ kind: 'no_model' });
     const sid = 'CH-no-model';
     await start(sid, message('What are your opening hours?'));
     expect(await waitForReplies(sid, 1)).toEqual([NO_MODEL_REPLY]);
   });
 
   test('when the language model fails after its retries the customer gets the fallback and a person is asked', async () => {
-    llm = async () => {
+    behaviour.llm = async () => {
       throw ApplicationFailure.nonRetryable('model refused the request', 'LlmRequestRejected');
     };
     const sid = 'CH-llm-down';
@@ -160,7 +133,7 @@ describe('conversation workflow', () => {
 
   test('when the language model rejects the key, the turn waits for the resume and then answers', async () => {
     let rejected = 0;
-    llm = async (messages) => {
+    behaviour.llm = async (messages) => {
       if (rejected++ === 0) throw ApplicationFailure.nonRetryable('model rejected the key', 'LlmAuthError');
       return { kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' };
     };
@@ -177,13 +150,13 @@ describe('conversation workflow', () => {
 
   test('a customer asking for a person is told one is coming, without the language model', async () => {
     let llmCalls = 0;
-    llm = async () => {
+    behaviour.llm = async () => {
       llmCalls++;
       return { kind: 'llm', text: 'should not be used', model: 'fake' };
     };
     const sid = 'CH-human';
     const handle = await start(sid, message('Quiero hablar con una persona, por favor'));
-    expect(await waitForReplies(sid, 1)).toEqual([HUMAN_REQUESTED_REPLY]);
+    expect(await waitForReplies(sid, 1)).toEqual([handoffNotice('es')]);
     expect(llmCalls).toBe(0);
     expect(await eventually(() => handle.query(statusQuery), (s) => s !== 'bot')).toBe('waiting_for_human');
   });

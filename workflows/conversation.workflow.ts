@@ -1,38 +1,64 @@
 import {
+  allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   executeChild,
+  getExternalWorkflowHandle,
   log,
+  proxyActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import {
+  AGENT_MESSAGE_MAX_LENGTH,
+  type Caller,
   type CarriedState,
-  ConversationStatusAttribute,
+  closeUpdate,
   type ConversationInput,
   DEDUPE_MEMORY,
+  handBackUpdate,
+  handoffQuery,
+  HandoffRejection,
   inboundMessageSignal,
+  humanTookOverSignal,
   messageWorkflowId,
+  sendAgentMessageUpdate,
   statusQuery,
-  TRANSCRIPT_MEMORY,
+  takeOverUpdate,
   transcriptQuery,
 } from './definitions';
+import { deliver } from './delivery';
+import { Handoff } from './handoff';
+import { remember } from './transcript';
 import { replyToMessages } from './turn.workflow';
+
+const crm = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
 
 /** Turns one run handles before continuing as new, unless Temporal suggests it earlier. */
 const DEFAULT_MAX_TURNS_PER_RUN = 500;
 /** A burst is closed after this many quiet windows even if the customer keeps typing. */
 const MAX_COALESCE_WINDOWS = 5;
+/** Failed turns in a row after which the conversation goes to a person. */
+const REPEATED_FAILURES = 2;
 
 /**
  * One workflow per conversation (`conversation:<integration>:<ConversationSid>`), started by the
  * webhook with signal-with-start. It drops redelivered messages by their dedupe key, queues the rest,
  * closes a burst into one turn and runs each turn as a child workflow, one at a time, in order.
+ * It holds the hand-off state (see handoff.ts): while a person owns the conversation, or one is
+ * awaited, customer messages are recorded and the bot stays silent.
  */
 export async function conversationWorkflow(input: ConversationInput): Promise<void> {
   const state: CarriedState = input.carried ?? { turn: 0, pending: [], recentDedupeKeys: [], transcript: [], status: 'bot' };
   const seen = new Set(state.recentDedupeKeys);
+  const handoff = new Handoff(input, state);
+  let runningTurn: string | undefined;
 
   setHandler(inboundMessageSignal, (message) => {
     if (seen.has(message.dedupeKey)) {
@@ -46,30 +72,96 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   });
   setHandler(transcriptQuery, () => state.transcript);
   setHandler(statusQuery, () => state.status);
+  setHandler(handoffQuery, () => handoff.view());
+
+  /** A turn already running must not answer over a person (or after a close): it is told before anything else. */
+  async function stopRunningTurn<T>(change: Promise<T>): Promise<T> {
+    if (runningTurn) await getExternalWorkflowHandle(runningTurn).signal(humanTookOverSignal).catch(() => undefined);
+    return change;
+  }
+  // Each transition changes the state synchronously when called, then records it.
+  setHandler(takeOverUpdate, (caller) => stopRunningTurn(handoff.takeOver(caller)), { validator: (caller) => handoff.checkTakeOver(caller) });
+  setHandler(handBackUpdate, (caller) => handoff.handBack(caller), { validator: (caller) => handoff.checkHandBack(caller) });
+  setHandler(closeUpdate, (caller) => stopRunningTurn(handoff.close(caller)), { validator: (caller) => handoff.checkClose(caller) });
+  setHandler(sendAgentMessageUpdate, ({ caller, body }) => sendAgentMessage(caller, body), {
+    validator: ({ caller, body }) => {
+      handoff.checkOwner(caller);
+      if (typeof body !== 'string' || body.trim() === '' || body.length > AGENT_MESSAGE_MAX_LENGTH) {
+        throw ApplicationFailure.create({ type: HandoffRejection.invalidMessage, message: `body must be 1–${AGENT_MESSAGE_MAX_LENGTH} characters` });
+      }
+    },
+  });
+
+  /** Agent messages go out one at a time, in the order they were accepted. */
+  let agentSends: Promise<unknown> = Promise.resolve();
+  async function sendAgentMessage(caller: Caller, body: string) {
+    state.agentMessages = (state.agentMessages ?? 0) + 1;
+    const idempotencyKey = `${workflowInfo().workflowId}:agent-${state.agentMessages}`;
+    const previous = agentSends;
+    let done!: () => void;
+    agentSends = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      const receivedAt = new Date().toISOString();
+      const sent = await deliver({ integrationId: input.integrationId, conversationSid: input.conversationSid, body, idempotencyKey });
+      const sentBy = `agent:${caller.name}`;
+      await crm.recordReply({
+        integrationId: input.integrationId, conversationSid: input.conversationSid, author: sent.author, body, idempotencyKey,
+        messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: receivedAt, sentBy, heldReason: sent.heldReason,
+      });
+      remember(state, { direction: 'outbound', text: body, at: sent.acceptedAt, messageSid: sent.messageSid, sentBy });
+      return { messageSid: sent.messageSid, heldReason: sent.heldReason };
+    } finally {
+      done();
+    }
+  }
 
   const maxTurns = input.maxTurnsPerRun ?? DEFAULT_MAX_TURNS_PER_RUN;
   for (let turnsThisRun = 0; turnsThisRun < maxTurns && !workflowInfo().continueAsNewSuggested; turnsThisRun++) {
-    await condition(() => state.pending.length > 0 || workflowInfo().continueAsNewSuggested);
+    const woken = () => state.pending.length > 0 || workflowInfo().continueAsNewSuggested;
+    const timer = handoff.nextTimerMs();
+    if (timer === undefined) {
+      await condition(woken);
+    } else if (!(await condition(woken, timer))) {
+      await handoff.onTimer();
+      turnsThisRun--; // a timer is not a turn
+      continue;
+    }
     if (state.pending.length === 0) break;
+
+    if (state.status === 'closed') await handoff.reopen();
+    if (state.status !== 'bot') {
+      // A person owns the conversation or is awaited: record what the customer wrote, say nothing.
+      const batch = state.pending.splice(0);
+      for (const m of batch) remember(state, { direction: 'inbound', text: m.body, at: m.receivedAt });
+      await crm.recordInboundMessages({ integrationId: input.integrationId, conversationSid: input.conversationSid, customerPhone: input.customerPhone, messages: batch });
+      continue;
+    }
     await closeBurst(state, input.coalesceWindowMs);
 
     const batch = state.pending.splice(0);
     for (const m of batch) remember(state, { direction: 'inbound', text: m.body, at: m.receivedAt });
     state.turn += 1;
+    runningTurn = messageWorkflowId(workflowInfo().workflowId, state.turn);
     try {
       const result = await executeChild(replyToMessages, {
-        workflowId: messageWorkflowId(workflowInfo().workflowId, state.turn),
+        workflowId: runningTurn,
         args: [{ integrationId: input.integrationId, conversationSid: input.conversationSid, customerPhone: input.customerPhone, messages: batch }],
       });
-      remember(state, { direction: 'outbound', text: result.reply, at: new Date().toISOString(), messageSid: result.messageSid });
-      if (result.status !== state.status) {
-        state.status = result.status;
-        upsertSearchAttributes([{ key: ConversationStatusAttribute, value: state.status }]);
-      }
+      state.failedTurns = 0;
+      if (!result.suppressed) remember(state, { direction: 'outbound', text: result.reply, at: new Date().toISOString(), messageSid: result.messageSid, sentBy: 'bot' });
+      if (result.escalation && state.status === 'bot') await handoff.escalate(result.escalation);
     } catch (err) {
+      state.failedTurns = (state.failedTurns ?? 0) + 1;
       log.error('Turn failed; the conversation goes on with the next message', { turn: state.turn, error: (err as Error).message });
+      if (state.failedTurns >= REPEATED_FAILURES && state.status === 'bot') {
+        await handoff.escalate({ cause: 'repeated_failures', reason: `${state.failedTurns} turns in a row failed: ${(err as Error).message}` }, { notify: true });
+      }
+    } finally {
+      runningTurn = undefined;
     }
   }
+  await condition(allHandlersFinished);
   await continueAsNew<typeof conversationWorkflow>({ ...input, carried: state });
 }
 
@@ -81,9 +173,4 @@ async function closeBurst(state: CarriedState, windowMs: number): Promise<void> 
     const more = await condition(() => state.pending.length > seenCount, windowMs);
     if (!more) return;
   }
-}
-
-function remember(state: CarriedState, entry: CarriedState['transcript'][number]): void {
-  state.transcript.push(entry);
-  if (state.transcript.length > TRANSCRIPT_MEMORY) state.transcript.splice(0, state.transcript.length - TRANSCRIPT_MEMORY);
 }

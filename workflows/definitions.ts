@@ -3,7 +3,7 @@
  * Pure definitions only: this file is imported from inside the workflow sandbox.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** Task queue names, derived from the configured base name (TEMPORAL_TASK_QUEUE). */
 export const taskQueues = (base: string) => ({
@@ -21,9 +21,63 @@ export const messageWorkflowId = (conversationWorkflow: string, turn: number) =>
 export const IntegrationIdAttribute = defineSearchAttributeKey('IntegrationId', 'KEYWORD');
 export const CustomerPhoneAttribute = defineSearchAttributeKey('CustomerPhone', 'KEYWORD');
 export const ConversationStatusAttribute = defineSearchAttributeKey('ConversationStatus', 'KEYWORD');
-export const searchAttributes = [IntegrationIdAttribute, CustomerPhoneAttribute, ConversationStatusAttribute];
+/** The name of the agent who owns the conversation while a person does. */
+export const AssignedAgentAttribute = defineSearchAttributeKey('AssignedAgent', 'KEYWORD');
+export const searchAttributes = [IntegrationIdAttribute, CustomerPhoneAttribute, ConversationStatusAttribute, AssignedAgentAttribute];
 
+/**
+ * The hand-off state machine: bot → waiting_for_human → human → bot, and closed from any of them.
+ * A customer message to a closed conversation opens it again with the bot.
+ */
 export type ConversationStatus = 'bot' | 'waiting_for_human' | 'human' | 'closed';
+export const CONVERSATION_STATUSES: readonly ConversationStatus[] = ['bot', 'waiting_for_human', 'human', 'closed'];
+
+/** Who or what changed a conversation's status; kept with every change (handoff_events). */
+export type StatusChangeCause =
+  | 'customer_request' // the customer asked for a person
+  | 'llm_tool' // the language model called escalate_to_human
+  | 'llm_unavailable' // the model failed after its retries
+  | 'reply_held' // a reply could not go out (outside the 24-hour window, no template)
+  | 'repeated_failures' // turns kept failing
+  | 'agent_takeover'
+  | 'agent_handback'
+  | 'agent_close'
+  | 'customer_returned'; // a customer wrote to a closed conversation
+
+/** A person calling the API: an agent's or administrator's API key. */
+export interface Caller {
+  id: string;
+  name: string;
+  role: 'admin' | 'agent';
+}
+
+/** What the hand-off updates answer and the `handoff` query returns. */
+export interface HandoffState {
+  status: ConversationStatus;
+  assignedAgent: { id: string; name: string } | null;
+  /** ISO time since when the customer waits for a person. */
+  waitingSince: string | null;
+}
+
+/** Why an update was refused; the API answers 409 with the matching error code. */
+export const HandoffRejection = {
+  closed: 'ConversationClosed',
+  ownedByAnother: 'OwnedByAnotherAgent',
+  notOwner: 'NotConversationOwner',
+  notWithHuman: 'NotWithHuman',
+  alreadyWithBot: 'AlreadyWithBot',
+  invalidMessage: 'InvalidAgentMessage',
+} as const;
+
+/** Longest text an agent may send in one message (WhatsApp's limit for a text message). */
+export const AGENT_MESSAGE_MAX_LENGTH = 4096;
+
+/** Hand-off timers: the holding message and alert after `slaMs` waiting, then reminders. */
+export interface HandoffTimers {
+  slaMs: number;
+  reminderMs: number;
+  maxReminders: number;
+}
 
 /** One customer message as the webhook accepted it. */
 export interface InboundMessage {
@@ -45,6 +99,8 @@ export interface ConversationInput {
   coalesceWindowMs: number;
   /** Turns before the workflow continues as new, besides Temporal's own suggestion. */
   maxTurnsPerRun?: number;
+  /** Hand-off SLA timers (HANDOFF_SLA_MINUTES, HANDOFF_REMINDER_MINUTES); defaults apply when absent. */
+  handoff?: HandoffTimers;
   /** State carried over continue-as-new. */
   carried?: CarriedState;
 }
@@ -55,12 +111,26 @@ export interface CarriedState {
   recentDedupeKeys: string[];
   transcript: TranscriptEntry[];
   status: ConversationStatus;
+  assignedAgent?: { id: string; name: string } | null;
+  waitingSince?: string | null;
+  /** Language of the customer's hand-off request, for the holding message (en, es, de, fr, it, pt). */
+  language?: string;
+  /** Holding message and reminders already done for the current wait. */
+  sla?: { holdingSent: boolean; reminders: number };
+  /** Status changes so far: numbers each change's record. */
+  transitions?: number;
+  /** Agent messages so far: numbers their idempotency keys. */
+  agentMessages?: number;
+  /** Turns in a row that failed; at REPEATED_FAILURES the conversation goes to a person. */
+  failedTurns?: number;
 }
 
 export interface TranscriptEntry {
   direction: 'inbound' | 'outbound';
   text: string;
   at: string;
+  /** For outbound entries: `bot` or `agent:<name>`. */
+  sentBy?: string;
   /** For outbound entries: the Twilio message sid the reply was accepted under. */
   messageSid?: string;
 }
@@ -76,7 +146,12 @@ export interface TurnResult {
   reply: string;
   /** Absent when the reply was held (outside the 24-hour window with no template configured). */
   messageSid?: string;
-  status: ConversationStatus;
+  /** Set when the turn asks for a person; the conversation workflow changes the status. */
+  escalation?: { cause: StatusChangeCause; reason?: string; language?: string };
+  /** True when a person took over while the turn ran, so its reply was not sent. */
+  suppressed?: boolean;
+  /** @deprecated Kept for histories of earlier turns; read `escalation`. */
+  status?: ConversationStatus;
 }
 
 export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessage');
@@ -84,6 +159,17 @@ export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessa
 export const integrationResumedSignal = defineSignal('integrationResumed');
 export const transcriptQuery = defineQuery<TranscriptEntry[]>('transcript');
 export const statusQuery = defineQuery<ConversationStatus>('status');
+export const handoffQuery = defineQuery<HandoffState>('handoff');
+
+/** A person takes the conversation over; the bot stops answering. Admins may take it from another agent. */
+export const takeOverUpdate = defineUpdate<HandoffState, [Caller]>('takeOver');
+/** The owning agent's message to the customer, sent through the same send policy as the bot's. */
+export const sendAgentMessageUpdate = defineUpdate<{ messageSid?: string; heldReason?: string }, [{ caller: Caller; body: string }]>('sendAgentMessage');
+/** The conversation goes back to the bot. */
+export const handBackUpdate = defineUpdate<HandoffState, [Caller]>('handBack');
+export const closeUpdate = defineUpdate<HandoffState, [Caller]>('close');
+/** From a conversation to its running turn: a person took over, so the turn must not send its reply. */
+export const humanTookOverSignal = defineSignal('humanTookOver');
 
 /** How many dedupe keys a conversation remembers (across continue-as-new). */
 export const DEDUPE_MEMORY = 1000;
@@ -94,7 +180,7 @@ export const TRANSCRIPT_MEMORY = 100;
 export interface Alert {
   id: string;
   integrationId: string | null;
-  kind: 'twilio_auth_failed' | 'llm_auth_failed';
+  kind: 'twilio_auth_failed' | 'llm_auth_failed' | 'handoff_requested' | 'handoff_sla_missed' | 'handoff_reminder';
   message: string;
   createdAt: string;
 }

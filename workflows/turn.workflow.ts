@@ -1,26 +1,8 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  log,
-  ParentClosePolicy,
-  proxyActivities,
-  setHandler,
-  startChild,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { deliverAlert } from './alert.workflow';
-import {
-  type Alert,
-  alertWorkflowId,
-  type ConversationStatus,
-  integrationResumedSignal,
-  taskQueues,
-  type TurnInput,
-  type TurnResult,
-} from './definitions';
-import { asksForHuman, HUMAN_REQUESTED_REPLY, LLM_DOWN_REPLY, NO_MODEL_REPLY } from './replies';
+import { alertAdministrators, deliver, failureType, waitForResume } from './delivery';
+import { humanTookOverSignal, type TurnInput, type TurnResult } from './definitions';
+import { asksForHuman, handoffNotice, LLM_DOWN_REPLY, NO_MODEL_REPLY, requestLanguage } from './replies';
 
 const crm = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -34,38 +16,55 @@ const llm = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 4, nonRetryableErrorTypes: ['LlmAuthError', 'LlmRequestRejected'] },
 });
 
-/** How often a turn waiting for a paused integration checks it again, besides being woken by the resume. */
-const PAUSED_RECHECK = '5 minutes';
+/** Phrasing the hand-off notice is a courtesy: a short try, then the fixed text in the detected language. */
+const notice = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', maximumAttempts: 2 },
+});
 
 /**
  * One turn of a conversation: the customer's message (or a coalesced burst) in, one reply out.
- * record inbound + load context → LLM → send through Twilio → record the reply.
+ * record inbound + load context → LLM → send through Twilio → record the reply. A turn that asks for a
+ * person says so in its result; the conversation workflow owns the status.
  */
 export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
+  let humanTookOver = false;
+  setHandler(humanTookOverSignal, () => void (humanTookOver = true));
+
   const context = await crm.recordInboundMessages(turn);
   const texts = turn.messages.map((m) => m.body).filter((b) => b.trim() !== '');
 
   let reply: string;
-  let status: ConversationStatus = 'bot';
+  let escalation: TurnResult['escalation'];
   if (texts.some(asksForHuman)) {
-    reply = HUMAN_REQUESTED_REPLY;
-    status = 'waiting_for_human';
+    const language = requestLanguage(texts);
+    escalation = { cause: 'customer_request', language };
+    reply = await phraseHandoffNotice(turn.integrationId, texts, language);
   } else {
     try {
       const generated = await generate({ integrationId: turn.integrationId, context, messages: texts.length ? texts : ['(the customer sent media without text)'] });
-      reply = generated.kind === 'llm' ? generated.text : NO_MODEL_REPLY;
+      if (generated.kind === 'escalate') {
+        escalation = { cause: 'llm_tool', reason: generated.reason };
+        reply = generated.text || handoffNotice();
+      } else {
+        reply = generated.kind === 'llm' ? generated.text : NO_MODEL_REPLY;
+      }
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       await alertAdministrators(err);
       log.error('Language model unavailable after retries; answering with the fallback', { error: err.cause?.message });
       reply = LLM_DOWN_REPLY;
-      status = 'waiting_for_human';
+      escalation = { cause: 'llm_unavailable', reason: err.cause?.message };
     }
   }
 
+  if (humanTookOver) {
+    log.info('A person took over while the reply was prepared; it is not sent', { conversationSid: turn.conversationSid });
+    return { reply, suppressed: true };
+  }
   const idempotencyKey = `${workflowInfo().workflowId}:reply`;
-  const sent = await deliver(turn, reply, idempotencyKey);
-  if (!sent.messageSid) status = 'waiting_for_human';
+  const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey });
+  if (!sent.messageSid && !escalation) escalation = { cause: 'reply_held', reason: `Twilio ${sent.heldReason}: outside the 24-hour window` };
   await crm.recordReply({
     integrationId: turn.integrationId,
     conversationSid: turn.conversationSid,
@@ -75,10 +74,10 @@ export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
     messageSid: sent.messageSid,
     acceptedAt: sent.acceptedAt,
     firstReceivedAt: turn.messages[0]!.receivedAt,
-    status,
+    sentBy: 'bot',
     heldReason: sent.heldReason,
   });
-  return { reply, messageSid: sent.messageSid, status };
+  return { reply, messageSid: sent.messageSid, escalation };
 }
 
 /**
@@ -97,65 +96,12 @@ async function generate(input: Parameters<Activities['generateReply']>[0]): Retu
   }
 }
 
-/**
- * Sends the reply under the failure policies: a paused integration (rejected credentials) makes the
- * turn wait durably until an administrator resumes it; outside WhatsApp's 24-hour window the approved
- * template goes out instead, or, with none configured, the reply is held for a person. Every other
- * failure is retried by the activity's policy (429 after Twilio's Retry-After).
- */
-async function deliver(turn: TurnInput, body: string, idempotencyKey: string): Promise<{ messageSid?: string; author?: string; acceptedAt: string; heldReason?: string }> {
-  const twilio = proxyActivities<Activities>({
-    taskQueue: taskQueues(workflowInfo().taskQueue).sends,
-    startToCloseTimeout: '20s',
-    scheduleToCloseTimeout: '24h',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['IntegrationPaused', 'TwilioAuthError', 'OutsideWhatsAppWindow', 'TwilioRejected'] },
-  });
-  const send = { integrationId: turn.integrationId, conversationSid: turn.conversationSid, body, idempotencyKey };
-  let asTemplate = false;
-  for (;;) {
-    try {
-      return await twilio.sendReply({ ...send, asTemplate });
-    } catch (err) {
-      const type = failureType(err);
-      if (type === 'IntegrationPaused' || type === 'TwilioAuthError') {
-        await alertAdministrators(err as ActivityFailure);
-        await waitForResume(turn.integrationId);
-      } else if (type === 'OutsideWhatsAppWindow' && !asTemplate) {
-        asTemplate = true;
-      } else if (type === 'OutsideWhatsAppWindow' || (type === 'TwilioRejected' && asTemplate)) {
-        log.warn('Reply held: outside the 24-hour window and no template could be sent', { conversationSid: turn.conversationSid });
-        return { acceptedAt: new Date().toISOString(), heldReason: '63016' };
-      } else {
-        throw err;
-      }
-    }
+/** "A person will take over", in the customer's language: by the model when there is one, else the fixed text. */
+async function phraseHandoffNotice(integrationId: string, texts: string[], language: string): Promise<string> {
+  try {
+    return (await notice.writeHandoffNotice({ integrationId, messages: texts })) ?? handoffNotice(language);
+  } catch (err) {
+    log.warn('The model could not phrase the hand-off notice; the fixed text goes out', { error: (err as Error).message });
+    return handoffNotice(language);
   }
-}
-
-async function waitForResume(integrationId: string): Promise<void> {
-  let resumed = false;
-  setHandler(integrationResumedSignal, () => void (resumed = true));
-  const { workflowId } = workflowInfo();
-  await crm.waitForIntegration({ integrationId, workflowId });
-  log.warn('Integration paused; the reply waits for an administrator to resume it', { integrationId });
-  // Checked once after registering: a resume that read the waiting list just before we joined it
-  // has already set the integration active, so nothing is left waiting for a signal that came early.
-  let active = await crm.isIntegrationActive(integrationId);
-  while (!active && !resumed) {
-    if (await condition(() => resumed, PAUSED_RECHECK)) break;
-    active = await crm.isIntegrationActive(integrationId);
-  }
-  await crm.stopWaitingForIntegration({ workflowId });
-}
-
-/** Starts the durable delivery of an alert the failed activity raised (once per incident). */
-async function alertAdministrators(err: ActivityFailure): Promise<void> {
-  const cause = err.cause;
-  const alert = cause instanceof ApplicationFailure ? (cause.details?.[0] as { alert?: Alert } | undefined)?.alert : undefined;
-  if (!alert) return;
-  await startChild(deliverAlert, { workflowId: alertWorkflowId(alert.id), args: [alert], parentClosePolicy: ParentClosePolicy.ABANDON });
-}
-
-function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
 }

@@ -19,14 +19,16 @@ export class AlertsService {
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async raise(kind: AlertKind, message: string, integrationId: string | null): Promise<Alert> {
-    const [row] = await queryRows<{ id: string; created_at: Date }>(
+  /** Records an alert; with an `id` (chosen by a workflow) a repeated call records and logs it once. */
+  async raise(kind: AlertKind, message: string, integrationId: string | null, id: string = randomUUID()): Promise<Alert> {
+    const [inserted] = await queryRows<{ created_at: Date }>(
       this.db,
-      `INSERT INTO alerts (id, integration_id, kind, message) VALUES ($1, $2, $3, $4) RETURNING id, created_at`,
-      [randomUUID(), integrationId, kind, message],
+      `INSERT INTO alerts (id, integration_id, kind, message) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+      [id, integrationId, kind, message],
     );
-    this.logger.error(`ALERT ${kind}${integrationId ? ` (integration ${integrationId})` : ''}: ${message}`);
-    return { id: row!.id, integrationId, kind, message, createdAt: new Date(row!.created_at).toISOString() };
+    if (inserted) this.logger.error(`ALERT ${kind}${integrationId ? ` (integration ${integrationId})` : ''}: ${message}`);
+    const [row] = inserted ? [inserted] : await queryRows<{ created_at: Date }>(this.db, `SELECT created_at FROM alerts WHERE id = $1`, [id]);
+    return { id, integrationId, kind, message, createdAt: new Date(row!.created_at).toISOString() };
   }
 
   async list(limit = 100): Promise<Alert[]> {

@@ -1,27 +1,30 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { AppConfig } from '../config/config';
-import { APP_CONFIG } from '../common/tokens';
+import { ApiKeysService } from './api-keys.service';
+import { type Caller, Roles } from './roles';
 
-/** Every non-webhook endpoint: `Authorization: Bearer <ADMIN_API_KEY>`, compared in constant time. */
+/**
+ * Every non-webhook endpoint: `Authorization: Bearer <API key>`. Administrators may call everything;
+ * other roles only the endpoints marked `@Roles(...)` for them. The caller is put on the request.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly adminKeyDigest: Buffer;
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly reflector: Reflector,
+  ) {}
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    if (!config.adminApiKey) throw new Error('ADMIN_API_KEY is not set');
-    this.adminKeyDigest = digest(config.adminApiKey);
-  }
-
-  canActivate(context: ExecutionContext): boolean {
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match || !timingSafeEqual(digest(match[1]!), this.adminKeyDigest)) {
-      throw new UnauthorizedException({ error: 'unauthorized', message: 'A valid API key is required: Authorization: Bearer <key>' });
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request & { caller?: Caller }>();
+    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    const caller = match ? await this.keys.authenticate(match[1]!) : null;
+    if (!caller) throw new UnauthorizedException({ error: 'unauthorized', message: 'A valid API key is required: Authorization: Bearer <key>' });
+    const allowed = this.reflector.getAllAndOverride(Roles, [context.getHandler(), context.getClass()]) ?? [];
+    if (caller.role !== 'admin' && !allowed.includes(caller.role)) {
+      throw new ForbiddenException({ error: 'forbidden', message: `This endpoint is not open to the ${caller.role} role` });
     }
+    request.caller = caller;
     return true;
   }
 }
-
-const digest = (value: string) => createHash('sha256').update(value).digest();

@@ -17,7 +17,8 @@ describe('configuration', () => {
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
     expect(config.dataDir).toBe('./.data');
     expect(config.databaseUrl).toBeUndefined();
-    expect(config.temporal).toEqual({ address: undefined, namespace: 'default', uiPort: 8233, cliPath: undefined, taskQueue: 'whatsapp-agent', apiKey: undefined });
+    expect(config.temporal).toEqual({ address: undefined, namespace: 'default', uiPort: 8233, uiUrl: 'http://localhost:8233', cliPath: undefined, taskQueue: 'whatsapp-agent', apiKey: undefined });
+    expect(config.handoff).toEqual({ slaMs: 5 * 60_000, reminderMs: 30 * 60_000, maxReminders: 3 });
     expect(config.logMessageBodies).toBe(false);
   });
 

@@ -46,6 +46,7 @@ const schema = z
     ),
     TEMPORAL_NAMESPACE: optionalString.transform((v) => v ?? 'default'),
     TEMPORAL_UI_PORT: integer(8233, 1, 65535),
+    TEMPORAL_UI_URL: optionalUrl,
     TEMPORAL_CLI_PATH: optionalString,
     TEMPORAL_TASK_QUEUE: optionalString.transform((v) => v ?? 'whatsapp-agent'),
     TEMPORAL_API_KEY: optionalString,
@@ -82,6 +83,9 @@ const schema = z
     TWILIO_SENDS_PER_SECOND: integer(20, 1, 1000),
     RECONCILE_INTERVAL_MINUTES: integer(5, 1, 24 * 60),
     WEBHOOK_BODY_LIMIT: optionalString.transform((v) => v ?? '256kb'),
+    HANDOFF_SLA_MINUTES: integer(5, 1, 7 * 24 * 60),
+    HANDOFF_REMINDER_MINUTES: integer(30, 1, 7 * 24 * 60),
+    HANDOFF_MAX_REMINDERS: integer(3, 0, 100),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
@@ -111,7 +115,16 @@ export interface AppConfig {
   publicBaseUrl: string;
   dataDir: string;
   databaseUrl?: string;
-  temporal: { address?: string; namespace: string; uiPort: number; cliPath?: string; taskQueue: string; apiKey?: string };
+  temporal: {
+    address?: string;
+    namespace: string;
+    uiPort: number;
+    /** Where people open the Temporal UI (links from the console); the embedded UI by default. */
+    uiUrl?: string;
+    cliPath?: string;
+    taskQueue: string;
+    apiKey?: string;
+  };
   openai: { apiKey?: string; baseUrl?: string; model: string; embeddingsModel?: string };
   twilio: { accountSid?: string; authToken?: string; phoneNumber?: string; apiBaseUrl?: string };
   adminApiKey?: string;
@@ -128,6 +141,8 @@ export interface AppConfig {
   twilioSendsPerSecond: number;
   /** How often the reconciliation looks for customer messages whose webhook never arrived. */
   reconcileIntervalMinutes: number;
+  /** Hand-off SLA: holding message + alert after `slaMs` without a person, then up to `maxReminders` reminders. */
+  handoff: { slaMs: number; reminderMs: number; maxReminders: number };
 }
 
 export class ConfigError extends Error {
@@ -156,6 +171,7 @@ function toAppConfig(env: Env): AppConfig {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       uiPort: env.TEMPORAL_UI_PORT,
+      uiUrl: (env.TEMPORAL_UI_URL ?? (env.TEMPORAL_ADDRESS ? undefined : `http://localhost:${env.TEMPORAL_UI_PORT}`))?.replace(/\/+$/, ''),
       cliPath: env.TEMPORAL_CLI_PATH,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       apiKey: env.TEMPORAL_API_KEY,
@@ -188,5 +204,10 @@ function toAppConfig(env: Env): AppConfig {
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
     twilioSendsPerSecond: env.TWILIO_SENDS_PER_SECOND,
     reconcileIntervalMinutes: env.RECONCILE_INTERVAL_MINUTES,
+    handoff: {
+      slaMs: env.HANDOFF_SLA_MINUTES * 60_000,
+      reminderMs: env.HANDOFF_REMINDER_MINUTES * 60_000,
+      maxReminders: env.HANDOFF_MAX_REMINDERS,
+    },
   };
 }

@@ -25,4 +25,19 @@ export class ConversationEntity {
 
   @Column('timestamptz', { name: 'last_message_at' })
   lastMessageAt!: Date;
+
+  /** The API key (agent) that took the conversation over, while a person owns it. */
+  @Column('text', { name: 'assigned_agent_id', nullable: true })
+  assignedAgentId!: string | null;
+
+  @Column('text', { name: 'assigned_agent_name', nullable: true })
+  assignedAgentName!: string | null;
+
+  /** Since when the customer waits for a person (status `waiting_for_human`). */
+  @Column('timestamptz', { name: 'waiting_since', nullable: true })
+  waitingSince!: Date | null;
+
+  /** Workflow time of the last status change; an older change arriving late never overwrites a newer one. */
+  @Column('timestamptz', { name: 'status_changed_at', nullable: true })
+  statusChangedAt!: Date | null;
 }

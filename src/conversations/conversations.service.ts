@@ -3,7 +3,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { queryRows } from '../database/sql';
-import type { ConversationStatus, InboundMessage } from '../../workflows/definitions';
+import type { ConversationStatus, InboundMessage, StatusChangeCause } from '../../workflows/definitions';
 
 export interface HistoryEntry {
   direction: 'inbound' | 'outbound';
@@ -33,7 +33,25 @@ export interface OutboundRecord {
   acceptedAt: string;
   /** When the first message this reply answers reached the webhook. */
   firstReceivedAt: string;
-  status: ConversationStatus;
+  /** `bot`, or `agent:<name>` for a person's message. */
+  sentBy: string;
+}
+
+/** One hand-off status change, as the conversation workflow made it. */
+export interface StatusChange {
+  /** Unique per change (workflow id + sequence): a retried activity records it once. */
+  eventKey: string;
+  integrationId: string;
+  conversationSid: string;
+  from: ConversationStatus;
+  to: ConversationStatus;
+  cause: StatusChangeCause;
+  actor: string | null;
+  reason: string | null;
+  /** Workflow time of the change. */
+  at: string;
+  assignedAgent: { id: string; name: string } | null;
+  waitingSince: string | null;
 }
 
 const HISTORY_LIMIT = 20;
@@ -83,20 +101,37 @@ export class ConversationsService {
   /** Records a reply Twilio accepted; a repeat with the same idempotency key is a no-op. */
   async recordReply(reply: OutboundRecord): Promise<void> {
     const [conversation] = await queryRows<{ id: string }>(this.db, 
-      `UPDATE conversations SET last_message_at = GREATEST(last_message_at, $3), status = $4
+      `UPDATE conversations SET last_message_at = GREATEST(last_message_at, $3)
        WHERE integration_id = $1 AND conversation_sid = $2 RETURNING id`,
-      [reply.integrationId, reply.conversationSid, reply.acceptedAt, reply.status],
+      [reply.integrationId, reply.conversationSid, reply.acceptedAt],
     );
     if (!conversation) throw new Error(`Conversation ${reply.conversationSid} is not recorded`);
     const latency = Math.max(0, Date.parse(reply.acceptedAt) - Date.parse(reply.firstReceivedAt));
     await this.db.query(
-      `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status, error_code)
-       VALUES ($1, $2, $3, 'outbound', COALESCE($4, (SELECT agent_identity FROM integrations WHERE id = $2)), $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status, error_code, sent_by)
+       VALUES ($1, $2, $3, 'outbound', COALESCE($4, (SELECT agent_identity FROM integrations WHERE id = $2)), $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT ON CONSTRAINT messages_integration_dedupe DO NOTHING`,
       [
         randomUUID(), reply.integrationId, conversation.id, reply.author ?? null, reply.body, reply.idempotencyKey, reply.messageSid ?? null, reply.acceptedAt,
-        reply.messageSid ? latency : null, reply.messageSid ? 'accepted' : 'held', reply.heldReason ?? null,
+        reply.messageSid ? latency : null, reply.messageSid ? 'accepted' : 'held', reply.heldReason ?? null, reply.sentBy,
       ],
+    );
+  }
+
+  /**
+   * Mirrors a status change to the conversation row (the list the agents see) and logs it with its
+   * cause. Changes are ordered by workflow time: a late retry of an older change never wins.
+   */
+  async recordStatusChange(change: StatusChange): Promise<void> {
+    await this.db.query(
+      `UPDATE conversations SET status = $3, assigned_agent_id = $4, assigned_agent_name = $5, waiting_since = $6, status_changed_at = $7
+       WHERE integration_id = $1 AND conversation_sid = $2 AND (status_changed_at IS NULL OR status_changed_at <= $7)`,
+      [change.integrationId, change.conversationSid, change.to, change.assignedAgent?.id ?? null, change.assignedAgent?.name ?? null, change.waitingSince, change.at],
+    );
+    await this.db.query(
+      `INSERT INTO handoff_events (id, event_key, integration_id, conversation_sid, from_status, to_status, cause, actor, reason, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_key) DO NOTHING`,
+      [randomUUID(), change.eventKey, change.integrationId, change.conversationSid, change.from, change.to, change.cause, change.actor, change.reason, change.at],
     );
   }
 
@@ -129,29 +164,41 @@ export class ConversationsService {
     return inbox.length > 0;
   }
 
-  /** The conversation with its full transcript, for the API. */
+  /** The conversation with its full transcript and its hand-off history, for the API. */
   async transcript(conversationSid: string) {
-    const [conversation] = await queryRows<{ id: string; integration_id: string; status: string; phone: string; created_at: Date; last_message_at: Date }>(this.db, 
-      `SELECT c.id, c.integration_id, c.status, c.created_at, c.last_message_at, cu.phone
+    const [conversation] = await queryRows<{
+      id: string; integration_id: string; status: ConversationStatus; phone: string; name: string | null; created_at: Date; last_message_at: Date;
+      assigned_agent_id: string | null; assigned_agent_name: string | null; waiting_since: Date | null;
+    }>(this.db,
+      `SELECT c.id, c.integration_id, c.status, c.created_at, c.last_message_at, c.assigned_agent_id, c.assigned_agent_name, c.waiting_since, cu.phone, cu.name
        FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE c.conversation_sid = $1
        ORDER BY c.last_message_at DESC LIMIT 1`,
       [conversationSid],
     );
     if (!conversation) throw new NotFoundException({ error: 'conversation_not_found', message: `No conversation ${conversationSid}` });
     const messages: Record<string, unknown>[] = await this.db.query(
-      `SELECT id, direction, author, body, twilio_message_sid AS "messageSid", at, reply_latency_ms AS "replyLatencyMs",
+      `SELECT id, direction, author, sent_by AS "sentBy", body, twilio_message_sid AS "messageSid", at, reply_latency_ms AS "replyLatencyMs",
               delivery_status AS "deliveryStatus", error_code AS "errorCode"
        FROM messages WHERE conversation_id = $1 ORDER BY at ASC, created_at ASC`,
       [conversation.id],
+    );
+    const handoffs: Record<string, unknown>[] = await this.db.query(
+      `SELECT from_status AS "from", to_status AS "to", cause, actor, reason, at FROM handoff_events
+       WHERE integration_id = $1 AND conversation_sid = $2 ORDER BY at ASC`,
+      [conversation.integration_id, conversationSid],
     );
     return {
       conversationSid,
       integrationId: conversation.integration_id,
       customerPhone: conversation.phone,
+      customerName: conversation.name,
       status: conversation.status,
+      assignedAgent: conversation.assigned_agent_id ? { id: conversation.assigned_agent_id, name: conversation.assigned_agent_name ?? '' } : null,
+      waitingSince: conversation.waiting_since,
       createdAt: conversation.created_at,
       lastMessageAt: conversation.last_message_at,
       messages,
+      handoffs,
     };
   }
 

@@ -48,6 +48,10 @@ export class MessageEntity {
   @Column('text', { name: 'error_code', nullable: true })
   errorCode!: string | null;
 
+  /** Outbound: `bot`, or `agent:<name>` for a message a person sent from the console or the API. */
+  @Column('text', { name: 'sent_by', nullable: true })
+  sentBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

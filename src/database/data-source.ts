@@ -5,14 +5,17 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ConversationEntity } from '../conversations/conversation.entity';
 import { CustomerEntity } from '../conversations/customer.entity';
 import { MessageEntity } from '../conversations/message.entity';
+import { ApiKeyEntity } from '../auth/api-key.entity';
+import { HandoffEventEntity } from '../conversations/handoff-event.entity';
 import { InboxEventEntity } from '../inbox/inbox-event.entity';
 import { IntegrationEntity } from '../integrations/integration.entity';
 import { InitialSchema1764115200000 } from './migrations/1764115200000-initial-schema';
 import { FailurePolicies1764201600000 } from './migrations/1764201600000-failure-policies';
+import { HumanHandoff1764288000000 } from './migrations/1764288000000-human-handoff';
 import { pgliteDriver } from './pglite-pool';
 
-export const entities = [IntegrationEntity, CustomerEntity, ConversationEntity, MessageEntity, InboxEventEntity];
-export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000];
+export const entities = [IntegrationEntity, CustomerEntity, ConversationEntity, MessageEntity, InboxEventEntity, ApiKeyEntity, HandoffEventEntity];
+export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000];
 
 /** An arbitrary constant naming the advisory lock that keeps concurrent boots from migrating twice. */
 const MIGRATION_LOCK = 7_204_117;

@@ -16,9 +16,31 @@ export interface ReplyRequest {
 export interface LlmReply {
   text: string;
   model: string;
+  /** Set when the model called `escalate_to_human`; `text` is then its message telling the customer. */
+  escalation?: { reason?: string };
   promptTokens?: number;
   completionTokens?: number;
 }
+
+/** The hand-off tool every conversation offers the model (the skills' catalogue lists it too). */
+export const ESCALATE_TOOL = {
+  type: 'function',
+  function: {
+    name: 'escalate_to_human',
+    description:
+      'Hand the conversation to a person from the team. Use it when the customer asks for a person, is upset, ' +
+      'or needs something you cannot do. After calling it, tell the customer in their language that a person will reply here.',
+    parameters: {
+      type: 'object',
+      properties: { reason: { type: 'string', description: 'Why a person is needed, in a few words, for the team.' } },
+      required: ['reason'],
+      additionalProperties: false,
+    },
+  },
+} as const satisfies OpenAI.ChatCompletionTool;
+
+/** Rounds of tool calls one reply may take before the model must answer in text. */
+const MAX_TOOL_ROUNDS = 3;
 
 /**
  * The language model, through the official `openai` client against any OpenAI-compatible endpoint
@@ -38,20 +60,81 @@ export class LlmService {
     return this.client !== undefined;
   }
 
+  /**
+   * One reply. The model may call `escalate_to_human`; the call is answered (the workflow, not the
+   * model, then changes the conversation's status) and the model writes its message to the customer.
+   */
   async reply(request: ReplyRequest): Promise<LlmReply> {
-    if (!this.client) throw new Error('No language model is configured (OPENAI_API_KEY)');
-    const completion = await this.client.chat.completions.create({
+    const client = this.requireClient();
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: 'system', content: systemPrompt(request) },
+      ...request.history.map((h) => ({ role: h.direction === 'inbound' ? ('user' as const) : ('assistant' as const), content: h.body })),
+      { role: 'user', content: request.messages.join('\n') },
+    ];
+    let escalation: LlmReply['escalation'];
+    let promptTokens = 0;
+    let completionTokens = 0;
+    for (let round = 0; ; round++) {
+      const lastRound = round >= MAX_TOOL_ROUNDS;
+      const completion = await client.chat.completions.create({
+        model: this.config.openai.model,
+        messages,
+        ...(lastRound ? {} : { tools: [ESCALATE_TOOL] }),
+      });
+      promptTokens += completion.usage?.prompt_tokens ?? 0;
+      completionTokens += completion.usage?.completion_tokens ?? 0;
+      const message = completion.choices[0]?.message;
+      const calls = (message?.tool_calls ?? []).filter((c) => c.type === 'function');
+      if (calls.length > 0 && !lastRound) {
+        messages.push({ role: 'assistant', content: message?.content ?? null, tool_calls: calls });
+        for (const call of calls) {
+          const result = call.function.name === ESCALATE_TOOL.function.name ? escalateResult(call.function.arguments) : { error: `Unknown tool ${call.function.name}` };
+          if ('reason' in result) escalation = { reason: result.reason };
+          messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
+        }
+        continue;
+      }
+      const text = message?.content?.trim();
+      if (!text) throw new Error('The language model returned an empty reply');
+      return { text, model: completion.model, escalation, promptTokens, completionTokens };
+    }
+  }
+
+  /** "A person will take over", phrased by the model in the language the customer writes in. */
+  async handoffNotice(request: { businessName: string; messages: string[] }): Promise<string> {
+    const completion = await this.requireClient().chat.completions.create({
       model: this.config.openai.model,
       messages: [
-        { role: 'system', content: systemPrompt(request) },
-        ...request.history.map((h) => ({ role: h.direction === 'inbound' ? ('user' as const) : ('assistant' as const), content: h.body })),
+        {
+          role: 'system',
+          content:
+            `You write one short WhatsApp message on behalf of ${request.businessName}, in the language the customer writes in: ` +
+            'a person from the team has been asked to take over this conversation and will reply here. Do not promise a time. Output only the message.',
+        },
         { role: 'user', content: request.messages.join('\n') },
       ],
     });
     const text = completion.choices[0]?.message?.content?.trim();
-    if (!text) throw new Error('The language model returned an empty reply');
-    return { text, model: completion.model, promptTokens: completion.usage?.prompt_tokens, completionTokens: completion.usage?.completion_tokens };
+    if (!text) throw new Error('The language model returned an empty hand-off notice');
+    return text;
   }
+
+  private requireClient(): OpenAI {
+    if (!this.client) throw new Error('No language model is configured (OPENAI_API_KEY)');
+    return this.client;
+  }
+}
+
+/** The tool's arguments come from the model: checked, never trusted. */
+function escalateResult(rawArguments: string): { status: string; reason: string } | { error: string } {
+  let reason: unknown;
+  try {
+    reason = (JSON.parse(rawArguments) as { reason?: unknown }).reason;
+  } catch {
+    return { error: 'Arguments must be JSON: {"reason": "..."}' };
+  }
+  if (typeof reason !== 'string' || reason.trim() === '') return { error: 'reason must be a non-empty string' };
+  return { status: 'A person from the team has been asked to take over and will reply here.', reason: reason.slice(0, 500) };
 }
 
 function systemPrompt(r: ReplyRequest): string {

@@ -18,7 +18,8 @@ export async function signalInbound(client: Client, config: AppConfig, target: {
   await client.workflow.signalWithStart('conversationWorkflow', {
     workflowId: conversationWorkflowId(target.integrationId, target.conversationSid),
     taskQueue: taskQueues(config.temporal.taskQueue).conversations,
-    args: [{ integrationId: target.integrationId, conversationSid: target.conversationSid, customerPhone: message.author, coalesceWindowMs: config.coalesceWindowMs }],
+    args: [{ integrationId: target.integrationId, conversationSid: target.conversationSid, customerPhone: message.author, coalesceWindowMs: config.coalesceWindowMs, handoff: config.handoff }],
+    staticSummary: `WhatsApp conversation with ${message.author}`,
     signal: inboundMessageSignal,
     signalArgs: [message],
     typedSearchAttributes: [

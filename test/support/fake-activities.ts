@@ -1,0 +1,68 @@
+import type { Activities } from '../../activities';
+import type { GeneratedReply } from '../../activities/llm.activities';
+import type { OutboundRecord, StatusChange } from '../../src/conversations/conversations.service';
+import type { Alert, TurnInput } from '../../workflows/definitions';
+
+/**
+ * Activities that record what the workflows asked of them, for workflow tests on a real Temporal
+ * server without a database, Twilio or a model. `llm` and `notice` can be replaced per test.
+ */
+export function fakeActivities() {
+  const record = {
+    turns: [] as TurnInput[],
+    sent: [] as { conversationSid: string; body: string; idempotencyKey: string }[],
+    replies: [] as OutboundRecord[],
+    statusChanges: [] as StatusChange[],
+    alerts: [] as Alert[],
+    inbound: [] as TurnInput[],
+  };
+  const behaviour = {
+    llm: async (messages: string[]): Promise<GeneratedReply> => ({ kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' }),
+    notice: async (): Promise<string | null> => null,
+    /** Run before each recording of inbound messages and each send; a test can make them slow or fail. */
+    beforeRecordInbound: async (_turn: TurnInput): Promise<void> => undefined,
+    beforeSend: async (): Promise<void> => undefined,
+  };
+  const activities: Activities = {
+    async recordInboundMessages(turn) {
+      await behaviour.beforeRecordInbound(turn);
+      record.inbound.push(turn);
+      record.turns.push(turn);
+      return { customerId: 'c', conversationId: 'v', customerName: null, history: [] };
+    },
+    async generateReply({ messages }) {
+      return behaviour.llm(messages);
+    },
+    async writeHandoffNotice() {
+      return behaviour.notice();
+    },
+    async sendReply({ conversationSid, body, idempotencyKey }) {
+      await behaviour.beforeSend();
+      if (!record.sent.some((s) => s.idempotencyKey === idempotencyKey)) record.sent.push({ conversationSid, body, idempotencyKey });
+      return { messageSid: `IM-${idempotencyKey}`, author: 'agent', acceptedAt: new Date().toISOString() };
+    },
+    async recordReply(reply) {
+      record.replies.push(reply);
+    },
+    async recordStatusChange(change) {
+      record.statusChanges.push(change);
+    },
+    async raiseAlert(input) {
+      const alert = { ...input, createdAt: new Date().toISOString() };
+      if (!record.alerts.some((a) => a.id === input.id)) record.alerts.push(alert);
+      return alert;
+    },
+    async waitForIntegration() {},
+    async stopWaitingForIntegration() {},
+    async isIntegrationActive() {
+      return true;
+    },
+    async postAlert() {
+      return 'no_webhook_configured' as const;
+    },
+    async reconcileInbound() {
+      return { checkedConversations: 0, recovered: 0 };
+    },
+  };
+  return { activities, record, behaviour };
+}

@@ -1,0 +1,117 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { deliverAlert } from './alert.workflow';
+import { type Alert, alertWorkflowId, integrationResumedSignal, taskQueues } from './definitions';
+
+/**
+ * The send policy, shared by the bot's replies, the agents' messages and the hand-off notices: one
+ * way a message reaches the customer. Also the durable alert to administrators.
+ */
+
+const crm = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/** How often a workflow waiting for a paused integration checks it again, besides being woken by the resume. */
+const PAUSED_RECHECK = '5 minutes';
+
+export interface Delivery {
+  integrationId: string;
+  conversationSid: string;
+  body: string;
+  /** Stable for this message across retries and replays. */
+  idempotencyKey: string;
+}
+
+export interface Delivered {
+  messageSid?: string;
+  author?: string;
+  acceptedAt: string;
+  /** Set when the message was held instead of sent (a Twilio error code, e.g. 63016). */
+  heldReason?: string;
+}
+
+/**
+ * Sends under the failure policies: a paused integration (rejected credentials) makes the workflow
+ * wait durably until an administrator resumes it; outside WhatsApp's 24-hour window the approved
+ * template goes out instead, or, with none configured, the message is held for a person. Every other
+ * failure is retried by the activity's policy (429 after Twilio's Retry-After).
+ */
+export async function deliver(message: Delivery): Promise<Delivered> {
+  const twilio = proxyActivities<Activities>({
+    taskQueue: taskQueues(workflowInfo().taskQueue).sends,
+    startToCloseTimeout: '20s',
+    scheduleToCloseTimeout: '24h',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['IntegrationPaused', 'TwilioAuthError', 'OutsideWhatsAppWindow', 'TwilioRejected'] },
+  });
+  let asTemplate = false;
+  for (;;) {
+    try {
+      return await twilio.sendReply({ ...message, asTemplate });
+    } catch (err) {
+      const type = failureType(err);
+      if (type === 'IntegrationPaused' || type === 'TwilioAuthError') {
+        await alertAdministrators(err as ActivityFailure);
+        await waitForResume(message.integrationId);
+      } else if (type === 'OutsideWhatsAppWindow' && !asTemplate) {
+        asTemplate = true;
+      } else if (type === 'OutsideWhatsAppWindow' || (type === 'TwilioRejected' && asTemplate)) {
+        log.warn('Message held: outside the 24-hour window and no template could be sent', { conversationSid: message.conversationSid });
+        return { acceptedAt: new Date().toISOString(), heldReason: '63016' };
+      } else {
+        throw err;
+      }
+    }
+  }
+}
+
+/** Waits, durably, until an administrator resumes a paused integration. */
+export async function waitForResume(integrationId: string): Promise<void> {
+  let resumed = false;
+  setHandler(integrationResumedSignal, () => void (resumed = true));
+  const { workflowId } = workflowInfo();
+  await crm.waitForIntegration({ integrationId, workflowId });
+  log.warn('Integration paused; the message waits for an administrator to resume it', { integrationId });
+  // Checked once after registering: a resume that read the waiting list just before we joined it
+  // has already set the integration active, so nothing is left waiting for a signal that came early.
+  let active = await crm.isIntegrationActive(integrationId);
+  while (!active && !resumed) {
+    if (await condition(() => resumed, PAUSED_RECHECK)) break;
+    active = await crm.isIntegrationActive(integrationId);
+  }
+  await crm.stopWaitingForIntegration({ workflowId });
+}
+
+/** Starts the durable delivery of an alert a failed activity raised (once per incident). */
+export async function alertAdministrators(err: ActivityFailure): Promise<void> {
+  const cause = err.cause;
+  const alert = cause instanceof ApplicationFailure ? (cause.details?.[0] as { alert?: Alert } | undefined)?.alert : undefined;
+  if (alert) await postAlert(alert);
+}
+
+/** Records an alert (idempotently, under an id fixed by the workflow) and posts it durably. */
+export async function raiseAlert(kind: Alert['kind'], message: string, integrationId: string): Promise<void> {
+  const alert = await crm.raiseAlert({ id: uuid4(), kind, message, integrationId });
+  await postAlert(alert);
+}
+
+async function postAlert(alert: Alert): Promise<void> {
+  await startChild(deliverAlert, { workflowId: alertWorkflowId(alert.id), args: [alert], parentClosePolicy: ParentClosePolicy.ABANDON });
+}
+
+export function failureType(err: unknown): string | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
+}
