@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // The agent console's browser script: plain JavaScript served as is, linted without type information.
+    files: ['src/console/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     // Workflows are replayed: only @temporalio/workflow, their own definitions and type-only imports of activities.
     files: ['workflows/**/*.ts'],
     rules: {

@@ -10,6 +10,7 @@ import { APP_CONFIG } from './common/tokens';
 import { ConversationsController } from './conversations/conversations.controller';
 import { ConversationsService } from './conversations/conversations.service';
 import { HandoffService } from './conversations/handoff.service';
+import { ConsoleController } from './console/console.controller';
 import { entities, openDataSource } from './database/data-source';
 import { HealthController } from './health/health.controller';
 import { InboxRedeliveryService } from './inbox/inbox-redelivery.service';
@@ -60,7 +61,7 @@ export class AppModule {
         TypeOrmModule.forFeature([IntegrationEntity]),
       ],
       controllers: roles.api
-        ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController]
+        ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };
