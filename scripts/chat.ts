@@ -1,7 +1,8 @@
 /**
  * `npm run chat`: talk to the running agent from the terminal, as a WhatsApp customer of the sandbox
  * integration. Each line goes through the real webhook path (a signed `onMessageAdd`, exactly as
- * Twilio sends it) and the agent's replies are read back from the conversation's transcript.
+ * Twilio sends it) and the agent's replies are read back from the conversation's transcript. Messages
+ * a person sends from the agent console show up too, under their name.
  *
  *   npm run chat                       interactive
  *   echo "hello" | npm run chat        one message per input line, then exit
@@ -21,6 +22,12 @@ interface TranscriptMessage {
   id: string;
   direction: 'inbound' | 'outbound';
   body: string;
+  sentBy?: string | null;
+}
+
+interface Transcript {
+  status: string;
+  messages: TranscriptMessage[];
 }
 
 async function main(): Promise<void> {
@@ -33,7 +40,17 @@ async function main(): Promise<void> {
   const conversationSid = `CH${createHash('sha256').update(phone).digest('hex').slice(0, 32)}`;
   const apiUrl = `http://127.0.0.1:${config.port}`;
   const authToken = sandboxAuthToken(config.credentialsKey!);
-  const seen = new Set((await transcript(apiUrl, config.adminApiKey!, conversationSid)).map((m) => m.id));
+  const seen = new Set((await transcript(apiUrl, config.adminApiKey!, conversationSid)).messages.map((m) => m.id));
+
+  /** Prints replies not shown yet; returns how many, and the conversation's status. */
+  const showReplies = async () => {
+    const current = await transcript(apiUrl, config.adminApiKey!, conversationSid);
+    const fresh = current.messages.filter((m) => !seen.has(m.id));
+    fresh.forEach((m) => seen.add(m.id));
+    const replies = fresh.filter((m) => m.direction === 'outbound');
+    for (const r of replies) console.log(`${r.sentBy?.startsWith('agent:') ? `${r.sentBy.slice('agent:'.length)} (team)` : 'agent'}> ${r.body}`);
+    return { replies: replies.length, status: current.status };
+  };
 
   const send = async (body: string) => {
     const params: Record<string, string> = {
@@ -58,14 +75,14 @@ async function main(): Promise<void> {
     if (response.status !== 200) throw new Error(`The webhook answered ${response.status}: ${await response.text()}`);
   };
 
+  /** Waits for the reply to a line; while a person owns the conversation there may be none, so not for long. */
   const awaitReplies = async () => {
-    const deadline = Date.now() + REPLY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const fresh = (await transcript(apiUrl, config.adminApiKey!, conversationSid)).filter((m) => !seen.has(m.id));
-      fresh.forEach((m) => seen.add(m.id));
-      const replies = fresh.filter((m) => m.direction === 'outbound');
-      if (replies.length > 0) {
-        for (const r of replies) console.log(`agent> ${r.body}`);
+    const started = Date.now();
+    while (Date.now() - started < REPLY_TIMEOUT_MS) {
+      const { replies, status } = await showReplies();
+      if (replies > 0) return;
+      if (status !== 'bot' && Date.now() - started > 3_000) {
+        console.log(`(the conversation is ${status === 'human' ? 'with a person' : 'waiting for a person'}; their replies appear here)`);
         return;
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -78,6 +95,8 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
   if (interactive) lines.setPrompt('you> ');
   if (interactive) lines.prompt();
+  // A person's messages from the console arrive whenever they write: keep showing them.
+  const watcher = interactive ? setInterval(() => void showReplies().then(({ replies }) => replies > 0 && lines.prompt()).catch(() => undefined), 1_000) : undefined;
   for await (const line of lines) {
     const text = line.trim();
     if (text) {
@@ -87,18 +106,19 @@ async function main(): Promise<void> {
     }
     if (interactive) lines.prompt();
   }
+  clearInterval(watcher);
 }
 
-async function transcript(apiUrl: string, adminKey: string, conversationSid: string): Promise<TranscriptMessage[]> {
+async function transcript(apiUrl: string, adminKey: string, conversationSid: string): Promise<Transcript> {
   let response: Response;
   try {
     response = await fetch(`${apiUrl}/api/conversations/${conversationSid}`, { headers: { authorization: `Bearer ${adminKey}` } });
   } catch {
     throw new Error(`The agent is not running at ${apiUrl}: start it with \`npm start\` first.`);
   }
-  if (response.status === 404) return [];
+  if (response.status === 404) return { status: 'bot', messages: [] };
   if (!response.ok) throw new Error(`Reading the conversation failed: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { messages: TranscriptMessage[] }).messages;
+  return (await response.json()) as Transcript;
 }
 
 function argument(name: string): string | undefined {
