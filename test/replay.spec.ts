@@ -10,11 +10,16 @@ import { Worker } from '@temporalio/worker';
  * Histories are recorded by `RECORD_HISTORIES=1 npm run test:jest -- test/workflows.spec.ts test/handoff-workflow.spec.ts`.
  */
 const recorded: Record<string, string> = {
+  // Turns as child workflows (before the `inline-turns` patch): conversations started then must still replay.
   'conversation-burst.json': 'conversation:integration-1:CH-burst',
   'conversation-continue-as-new.json': 'conversation:integration-1:CH-dedupe',
-  // Escalation, take over, agent message, hand back, close and reopen: updates, SLA state, alerts.
   'conversation-handoff.json': 'conversation:integration-1:CH-handoff-full',
   'turn-burst.json': 'conversation:integration-1:CH-burst:turn-1',
+  // Turns inline, their database and model calls as local activities.
+  'conversation-inline-burst.json': 'conversation:integration-1:CH-burst',
+  'conversation-inline-continue-as-new.json': 'conversation:integration-1:CH-dedupe',
+  // Escalation, take over, agent message, hand back, close and reopen: updates, SLA state, alerts.
+  'conversation-inline-handoff.json': 'conversation:integration-1:CH-handoff-full',
 };
 
 describe('replay of committed workflow histories', () => {

@@ -93,7 +93,7 @@ describe('conversation workflow', () => {
     if (process.env.RECORD_HISTORIES === '1') {
       // The first run: a turn as a child workflow, then continue-as-new carrying the dedupe state.
       const history = await client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
-      writeFileSync(join(__dirname, 'histories', 'conversation-continue-as-new.json'), historyToJSON(history));
+      writeFileSync(join(__dirname, 'histories', 'conversation-inline-continue-as-new.json'), historyToJSON(history));
     }
   });
 
@@ -105,10 +105,10 @@ describe('conversation workflow', () => {
     expect(await waitForReplies(sid, 1)).toEqual(['Reply to: Hi + I ordered a lamp + it arrived broken']);
     expect(turns.filter((t) => t.conversationSid === sid).map((t) => t.messages.length)).toEqual([3]);
     if (process.env.RECORD_HISTORIES === '1') {
+      // Turns run inline since the `inline-turns` patch; the earlier histories (turns as child
+      // workflows: conversation-burst.json, turn-burst.json) stay committed for the replay test.
       await eventually(() => handle.query(transcriptQuery), (t) => t.length >= 4);
-      writeFileSync(join(__dirname, 'histories', 'conversation-burst.json'), historyToJSON(await handle.fetchHistory()));
-      const turn = client.workflow.getHandle(`${handle.workflowId}:turn-1`);
-      writeFileSync(join(__dirname, 'histories', 'turn-burst.json'), historyToJSON(await turn.fetchHistory()));
+      writeFileSync(join(__dirname, 'histories', 'conversation-inline-burst.json'), historyToJSON(await handle.fetchHistory()));
     }
   });
 
@@ -139,12 +139,11 @@ describe('conversation workflow', () => {
     };
     const sid = 'CH-llm-key';
     const handle = await start(sid, message('Is my order shipped?'));
-    const turn = client.workflow.getHandle(`${handle.workflowId}:turn-1`);
     await eventually(async () => rejected, (n) => n >= 1);
-    // The turn registers itself as waiting for the integration once the rejection is handled.
-    await eventually(async () => (await turn.fetchHistory()).events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForIntegration').length ?? 0, (n) => n > 0);
+    // The conversation registers itself as waiting for the integration once the rejection is handled.
+    await eventually(async () => (await handle.fetchHistory()).events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForIntegration').length ?? 0, (n) => n > 0);
     expect(repliesTo(sid)).toEqual([]);
-    await turn.signal(integrationResumedSignal);
+    await handle.signal(integrationResumedSignal);
     expect(await waitForReplies(sid, 1)).toEqual(['Reply to: Is my order shipped?']);
   });
 

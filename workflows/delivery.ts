@@ -64,7 +64,7 @@ export async function deliver(message: Delivery): Promise<Delivered> {
     } catch (err) {
       const type = failureType(err);
       if (type === 'IntegrationPaused' || type === 'TwilioAuthError') {
-        await alertAdministrators(err as ActivityFailure);
+        await alertAdministrators(err);
         await waitForResume(message.integrationId);
       } else if (type === 'OutsideWhatsAppWindow' && !asTemplate) {
         asTemplate = true;
@@ -96,9 +96,8 @@ export async function waitForResume(integrationId: string): Promise<void> {
 }
 
 /** Starts the durable delivery of an alert a failed activity raised (once per incident). */
-export async function alertAdministrators(err: ActivityFailure): Promise<void> {
-  const cause = err.cause;
-  const alert = cause instanceof ApplicationFailure ? (cause.details?.[0] as { alert?: Alert } | undefined)?.alert : undefined;
+export async function alertAdministrators(err: unknown): Promise<void> {
+  const alert = (activityFailure(err)?.details?.[0] as { alert?: Alert } | undefined)?.alert;
   if (alert) await postAlert(alert);
 }
 
@@ -112,6 +111,15 @@ async function postAlert(alert: Alert): Promise<void> {
   await startChild(deliverAlert, { workflowId: alertWorkflowId(alert.id), args: [alert], parentClosePolicy: ParentClosePolicy.ABANDON });
 }
 
+/**
+ * The application failure an activity ended with: wrapped in an ActivityFailure for a regular
+ * activity, as it is for a local one. Undefined for anything else (a bug, a cancellation).
+ */
+export function activityFailure(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ActivityFailure) return err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  return err instanceof ApplicationFailure ? err : undefined;
+}
+
 export function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
+  return activityFailure(err)?.type ?? undefined;
 }
