@@ -27,10 +27,14 @@ describe('Temporal down at webhook time', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({});
 
-    const [pending] = await t.db.query(`SELECT status, attempts, last_error FROM inbox_events WHERE conversation_sid = $1`, [sid]);
-    expect(pending.status).toBe('pending');
-    expect(pending.attempts).toBeGreaterThanOrEqual(1);
-    expect(pending.last_error).toBeTruthy();
+    // Answered once recorded; the hand-over to Temporal is tried right after, and fails.
+    const [pending] = await eventually(
+      (): Promise<{ status: string; attempts: number; last_error: string | null }[]> => t.db.query(`SELECT status, attempts, last_error FROM inbox_events WHERE conversation_sid = $1`, [sid]),
+      (rows) => (rows[0]?.attempts ?? 0) >= 1,
+    );
+    expect(pending!.status).toBe('pending');
+    expect(pending!.attempts).toBeGreaterThanOrEqual(1);
+    expect(pending!.last_error).toBeTruthy();
     expect(t.twilio.messagesFor(sid)).toHaveLength(0);
 
     temporal = await startEmbeddedTemporal({ port });
