@@ -80,8 +80,9 @@ const schema = z
     COALESCE_WINDOW_MS: integer(1500, 0, 60_000),
     REDELIVERY_INTERVAL_MS: integer(5000, 100, 3_600_000),
     TOKEN_ROTATION_WINDOW_MINUTES: integer(60, 0, 7 * 24 * 60),
-    TWILIO_SENDS_PER_SECOND: integer(20, 1, 1000),
+    TWILIO_SENDS_PER_SECOND: integer(80, 1, 1000),
     RECONCILE_INTERVAL_MINUTES: integer(5, 1, 24 * 60),
+    WORKER_MAX_CACHED_WORKFLOWS: integer(250, 0, 100_000),
     WEBHOOK_BODY_LIMIT: optionalString.transform((v) => v ?? '256kb'),
     HANDOFF_SLA_MINUTES: integer(5, 1, 7 * 24 * 60),
     HANDOFF_REMINDER_MINUTES: integer(30, 1, 7 * 24 * 60),
@@ -141,6 +142,8 @@ export interface AppConfig {
   twilioSendsPerSecond: number;
   /** How often the reconciliation looks for customer messages whose webhook never arrived. */
   reconcileIntervalMinutes: number;
+  /** Conversations a worker keeps in memory; others are replayed from their history on their next message. */
+  workerMaxCachedWorkflows: number;
   /** Hand-off SLA: holding message + alert after `slaMs` without a person, then up to `maxReminders` reminders. */
   handoff: { slaMs: number; reminderMs: number; maxReminders: number };
 }
@@ -204,6 +207,7 @@ function toAppConfig(env: Env): AppConfig {
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
     twilioSendsPerSecond: env.TWILIO_SENDS_PER_SECOND,
     reconcileIntervalMinutes: env.RECONCILE_INTERVAL_MINUTES,
+    workerMaxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     handoff: {
       slaMs: env.HANDOFF_SLA_MINUTES * 60_000,
       reminderMs: env.HANDOFF_REMINDER_MINUTES * 60_000,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -58,9 +60,9 @@ export class WorkerService implements OnApplicationShutdown {
     });
     const queues = taskQueues(this.config.temporal.taskQueue);
     const common = { connection, namespace: this.config.temporal.namespace };
-    const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../../workflows') };
+    const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : prebuiltBundle() ?? { workflowsPath: require.resolve('../../workflows') };
     this.workers = [
-      await Worker.create({ ...common, ...workflows, taskQueue: queues.conversations, activities }),
+      await Worker.create({ ...common, ...workflows, taskQueue: queues.conversations, activities, maxCachedWorkflows: this.config.workerMaxCachedWorkflows }),
       await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond }),
     ];
     if (this.stopping) return;
@@ -132,4 +134,10 @@ function installQuietRuntime(): void {
   } catch {
     /* already installed in this process */
   }
+}
+
+/** The bundle `npm run build` wrote next to the compiled code (dist/workflow-bundle.js), if there is one. */
+function prebuiltBundle(): { workflowBundle: { codePath: string } } | undefined {
+  const codePath = join(__dirname, '..', '..', 'workflow-bundle.js');
+  return existsSync(codePath) ? { workflowBundle: { codePath } } : undefined;
 }
