@@ -135,6 +135,12 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     this.answersToDrop = n;
   }
 
+  /** Calls `listener` for every message the API accepts, as it accepts it; returns the unsubscribe. */
+  onMessage(listener: (message: EmulatedMessage) => void): () => void {
+    this.events.on('message', listener);
+    return () => this.events.off('message', listener);
+  }
+
   messagesFor(conversationSid: string): EmulatedMessage[] {
     return this.messages.filter((message) => message.conversationSid === conversationSid);
   }
