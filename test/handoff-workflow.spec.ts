@@ -16,6 +16,7 @@ import {
   HandoffRejection,
   type InboundMessage,
   inboundMessageSignal,
+  integrationResumedSignal,
   sendAgentMessageUpdate,
   takeOverUpdate,
   taskQueues,
@@ -69,6 +70,8 @@ describe('hand-off in the conversation workflow', () => {
   beforeEach(() => {
     behaviour.llm = defaultLlm;
     behaviour.beforeRecordInbound = async () => undefined;
+    behaviour.beforeSend = async () => undefined;
+    behaviour.integrationActive = true;
   });
 
   let seq = 0;
@@ -222,6 +225,22 @@ describe('hand-off in the conversation workflow', () => {
     // Recorded without a turn only once the prepared turn is over: then its reply is not coming.
     await customerWrites(handle, sid, 'Thank you');
     expect(sentTo(sid)).toEqual(['Dana here, checking now.']);
+  });
+
+  test('a bot reply waiting for a paused integration is not sent once a person has taken over', async () => {
+    const sid = 'CH-handoff-paused';
+    behaviour.integrationActive = false;
+    behaviour.beforeSend = async () => {
+      if (!behaviour.integrationActive) throw ApplicationFailure.create({ message: 'paused', type: 'IntegrationPaused', nonRetryable: true });
+    };
+    const handle = await start(sid, message('Where is my order?'));
+    await eventually(async () => (await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForIntegration') ?? false, Boolean);
+    await handle.executeUpdate(takeOverUpdate, { args: [dana] });
+    behaviour.integrationActive = true;
+    await handle.signal(integrationResumedSignal);
+    await handle.executeUpdate(sendAgentMessageUpdate, { args: [{ caller: dana, body: 'Dana here: it ships today.' }] });
+    await customerWrites(handle, sid, 'Great, thanks');
+    expect(sentTo(sid)).toEqual(['Dana here: it ships today.']);
   });
 
   test('the bot stays silent in human mode across continue-as-new and a worker restart', async () => {

@@ -53,6 +53,7 @@ describe('conversation workflow', () => {
   const defaultLlm = behaviour.llm;
   beforeEach(() => {
     behaviour.llm = defaultLlm;
+    behaviour.integrationActive = true;
   });
 
   let seq = 0;
@@ -138,11 +139,13 @@ describe('conversation workflow', () => {
       return { kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' };
     };
     const sid = 'CH-llm-key';
+    behaviour.integrationActive = false; // paused by the rejected key
     const handle = await start(sid, message('Is my order shipped?'));
     await eventually(async () => rejected, (n) => n >= 1);
     // The conversation registers itself as waiting for the integration once the rejection is handled.
     await eventually(async () => (await handle.fetchHistory()).events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForIntegration').length ?? 0, (n) => n > 0);
     expect(repliesTo(sid)).toEqual([]);
+    behaviour.integrationActive = true;
     await handle.signal(integrationResumedSignal);
     expect(await waitForReplies(sid, 1)).toEqual(['Reply to: Is my order shipped?']);
   });

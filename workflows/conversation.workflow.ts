@@ -112,7 +112,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     try {
       await previous;
       const receivedAt = new Date().toISOString();
-      const sent = await deliver({ integrationId: input.integrationId, conversationSid: input.conversationSid, body, idempotencyKey });
+      // Only while the sender still owns the conversation (it may have been handed back meanwhile).
+      const stillOwner = () => state.status === 'human' && state.assignedAgent?.id === caller.id;
+      const sent = await deliver({ integrationId: input.integrationId, conversationSid: input.conversationSid, body, idempotencyKey }, stillOwner);
+      if (sent.dropped) return { dropped: true };
       const sentBy = `agent:${caller.name}`;
       await crm.recordReply({
         integrationId: input.integrationId, conversationSid: input.conversationSid, author: sent.author, body, idempotencyKey,
@@ -132,18 +135,20 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     if (timer === undefined) {
       await condition(woken);
     } else if (!(await condition(woken, timer))) {
-      await handoff.onTimer();
+      await safely('SLA step', () => handoff.onTimer());
       turnsThisRun--; // a timer is not a turn
       continue;
     }
     if (state.pending.length === 0) break;
 
-    if (state.status === 'closed') await handoff.reopen();
+    if (state.status === 'closed') await safely('Reopening', () => handoff.reopen());
     if (state.status !== 'bot') {
       // A person owns the conversation or is awaited: record what the customer wrote, say nothing.
       const batch = state.pending.splice(0);
       for (const m of batch) remember(state, { direction: 'inbound', text: m.body, at: m.receivedAt });
-      await crm.recordInboundMessages({ integrationId: input.integrationId, conversationSid: input.conversationSid, customerPhone: input.customerPhone, messages: batch });
+      await safely('Recording messages for a person', () =>
+        crm.recordInboundMessages({ integrationId: input.integrationId, conversationSid: input.conversationSid, customerPhone: input.customerPhone, messages: batch }),
+      );
       continue;
     }
     await closeBurst(state, input.coalesceWindowMs);
@@ -164,12 +169,12 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       }
       state.failedTurns = 0;
       if (!result.suppressed) remember(state, { direction: 'outbound', text: result.reply, at: new Date().toISOString(), messageSid: result.messageSid, sentBy: 'bot' });
-      if (result.escalation && state.status === 'bot') await handoff.escalate(result.escalation);
+      if (result.escalation && state.status === 'bot') await safely('Escalation', () => handoff.escalate(result.escalation!));
     } catch (err) {
       state.failedTurns = (state.failedTurns ?? 0) + 1;
       log.error('Turn failed; the conversation goes on with the next message', { turn: state.turn, error: (err as Error).message });
       if (state.failedTurns >= REPEATED_FAILURES && state.status === 'bot') {
-        await handoff.escalate({ cause: 'repeated_failures', reason: `${state.failedTurns} turns in a row failed: ${(err as Error).message}` }, { notify: true });
+        await safely('Escalation', () => handoff.escalate({ cause: 'repeated_failures', reason: `${state.failedTurns} turns in a row failed: ${(err as Error).message}` }, { notify: true }));
       }
     } finally {
       runningTurn = undefined;
@@ -177,6 +182,18 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   }
   await condition(allHandlersFinished);
   await continueAsNew<typeof conversationWorkflow>({ ...input, carried: state });
+}
+
+/**
+ * Runs a step whose failure (an activity out of retries) must not end the conversation: the failure
+ * is logged and the conversation goes on. The state change the step made stays.
+ */
+async function safely(what: string, step: () => Promise<unknown>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    log.error(`${what} failed; the conversation goes on`, { error: (err as Error).message });
+  }
 }
 
 /** Waits until the customer has been quiet for one window, so a burst of messages gets one reply. */

@@ -164,7 +164,14 @@ export const handoffQuery = defineQuery<HandoffState>('handoff');
 /** A person takes the conversation over; the bot stops answering. Admins may take it from another agent. */
 export const takeOverUpdate = defineUpdate<HandoffState, [Caller]>('takeOver');
 /** The owning agent's message to the customer, sent through the same send policy as the bot's. */
-export const sendAgentMessageUpdate = defineUpdate<{ messageSid?: string; heldReason?: string }, [{ caller: Caller; body: string }]>('sendAgentMessage');
+export const sendAgentMessageUpdate = defineUpdate<AgentMessageResult, [{ caller: Caller; body: string }]>('sendAgentMessage');
+
+/** An agent message's outcome: sent (messageSid), held (outside the 24-hour window), or dropped (the agent no longer owned the conversation when its turn to go out came). */
+export interface AgentMessageResult {
+  messageSid?: string;
+  heldReason?: string;
+  dropped?: boolean;
+}
 /** The conversation goes back to the bot. */
 export const handBackUpdate = defineUpdate<HandoffState, [Caller]>('handBack');
 export const closeUpdate = defineUpdate<HandoffState, [Caller]>('close');

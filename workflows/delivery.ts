@@ -42,15 +42,18 @@ export interface Delivered {
   acceptedAt: string;
   /** Set when the message was held instead of sent (a Twilio error code, e.g. 63016). */
   heldReason?: string;
+  /** True when it was no longer wanted (`stillWanted` said no) before it went out. */
+  dropped?: boolean;
 }
 
 /**
  * Sends under the failure policies: a paused integration (rejected credentials) makes the workflow
  * wait durably until an administrator resumes it; outside WhatsApp's 24-hour window the approved
  * template goes out instead, or, with none configured, the message is held for a person. Every other
- * failure is retried by the activity's policy (429 after Twilio's Retry-After).
+ * failure is retried by the activity's policy (429 after Twilio's Retry-After). `stillWanted` is asked
+ * before each attempt; when it says no, nothing is sent.
  */
-export async function deliver(message: Delivery): Promise<Delivered> {
+export async function deliver(message: Delivery, stillWanted: () => boolean = () => true): Promise<Delivered> {
   const twilio = proxyActivities<Activities>({
     taskQueue: taskQueues(workflowInfo().taskQueue).sends,
     startToCloseTimeout: '20s',
@@ -59,6 +62,8 @@ export async function deliver(message: Delivery): Promise<Delivered> {
   });
   let asTemplate = false;
   for (;;) {
+    // Asked before every attempt: a person may have taken over while this waited (e.g. for a resume).
+    if (!stillWanted()) return { acceptedAt: new Date().toISOString(), dropped: true };
     try {
       return await twilio.sendReply({ ...message, asTemplate });
     } catch (err) {

@@ -40,6 +40,11 @@ export class Handoff {
 
   constructor(private readonly input: ConversationInput, private readonly state: CarriedState) {
     this.timers = input.handoff ?? DEFAULT_HANDOFF_TIMERS;
+    if (state.status === 'waiting_for_human' && !state.waitingSince) {
+      // Carried from a run that flagged the wait without timing it: the SLA starts now.
+      state.waitingSince = new Date().toISOString();
+      state.sla = { holdingSent: false, reminders: 0 };
+    }
   }
 
   view(): HandoffState {
@@ -103,7 +108,7 @@ export class Handoff {
     this.state.sla = { holdingSent: false, reminders: 0 };
     await this.change('waiting_for_human', escalation.cause, { reason: escalation.reason });
     const wait = this.state.transitions ?? 0;
-    if (opts.notify) await this.tellCustomer(handoffNotice(this.state.language), `handoff-${wait}:notice`);
+    if (opts.notify) await this.tellCustomer(handoffNotice(this.state.language), `handoff-${wait}:notice`, () => this.state.status !== 'bot' && this.state.status !== 'closed');
     await raiseAlert('handoff_requested', `${this.describe()} waits for a person (${escalation.cause}${escalation.reason ? `: ${escalation.reason}` : ''})`, this.input.integrationId);
   }
 
@@ -123,7 +128,7 @@ export class Handoff {
     const waitedMinutes = Math.round((Date.now() - Date.parse(this.state.waitingSince!)) / 60_000);
     if (!sla.holdingSent) {
       sla.holdingSent = true;
-      await this.tellCustomer(holdingNotice(this.state.language), `handoff-${this.state.transitions ?? 0}:holding`);
+      await this.tellCustomer(holdingNotice(this.state.language), `handoff-${this.state.transitions ?? 0}:holding`, () => this.state.status === 'waiting_for_human');
       await raiseAlert('handoff_sla_missed', `${this.describe()} has waited ${waitedMinutes} min for a person; nobody has taken over`, this.input.integrationId);
     } else {
       sla.reminders += 1;
@@ -159,6 +164,7 @@ export class Handoff {
     const view = this.view();
     await crm.recordStatusChange({
       eventKey: `${workflowInfo().workflowId}:status-${state.transitions}`,
+      sequence: state.transitions,
       integrationId: this.input.integrationId,
       conversationSid: this.input.conversationSid,
       from,
@@ -173,10 +179,11 @@ export class Handoff {
     return view;
   }
 
-  private async tellCustomer(body: string, key: string): Promise<void> {
+  private async tellCustomer(body: string, key: string, stillWanted: () => boolean): Promise<void> {
     const idempotencyKey = `${workflowInfo().workflowId}:${key}`;
     const at = new Date().toISOString();
-    const sent = await deliver({ integrationId: this.input.integrationId, conversationSid: this.input.conversationSid, body, idempotencyKey });
+    const sent = await deliver({ integrationId: this.input.integrationId, conversationSid: this.input.conversationSid, body, idempotencyKey }, stillWanted);
+    if (sent.dropped) return;
     await crm.recordReply({
       integrationId: this.input.integrationId, conversationSid: this.input.conversationSid, author: sent.author, body, idempotencyKey,
       messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: at, sentBy: 'bot', heldReason: sent.heldReason,

@@ -90,7 +90,11 @@ export async function takeTurn(turn: TurnInput, { crm, llm, notice }: TurnActivi
     return { reply, suppressed: true };
   }
   const { idempotencyKey } = opts;
-  const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey });
+  const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey }, opts.mayAnswer);
+  if (sent.dropped) {
+    log.info('A person took over while the reply waited to be sent; it is not sent', { conversationSid: turn.conversationSid });
+    return { reply, suppressed: true };
+  }
   if (!sent.messageSid && !escalation) escalation = { cause: 'reply_held', reason: `Twilio ${sent.heldReason}: outside the 24-hour window` };
   await crm.recordReply({
     integrationId: turn.integrationId,

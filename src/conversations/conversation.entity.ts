@@ -40,4 +40,8 @@ export class ConversationEntity {
   /** Workflow time of the last status change; an older change arriving late never overwrites a newer one. */
   @Column('timestamptz', { name: 'status_changed_at', nullable: true })
   statusChangedAt!: Date | null;
+
+  /** How many status changes the workflow has made; only a later change overwrites the row. */
+  @Column('integer', { name: 'status_seq', default: 0 })
+  statusSeq!: number;
 }

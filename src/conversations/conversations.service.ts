@@ -41,6 +41,8 @@ export interface OutboundRecord {
 export interface StatusChange {
   /** Unique per change (workflow id + sequence): a retried activity records it once. */
   eventKey: string;
+  /** The conversation's count of changes so far: a change never overwrites a later one. */
+  sequence: number;
   integrationId: string;
   conversationSid: string;
   from: ConversationStatus;
@@ -120,13 +122,13 @@ export class ConversationsService {
 
   /**
    * Mirrors a status change to the conversation row (the list the agents see) and logs it with its
-   * cause. Changes are ordered by workflow time: a late retry of an older change never wins.
+   * cause. Changes are ordered by their sequence: a late retry of an older change never wins.
    */
   async recordStatusChange(change: StatusChange): Promise<void> {
     await this.db.query(
-      `UPDATE conversations SET status = $3, assigned_agent_id = $4, assigned_agent_name = $5, waiting_since = $6, status_changed_at = $7
-       WHERE integration_id = $1 AND conversation_sid = $2 AND (status_changed_at IS NULL OR status_changed_at <= $7)`,
-      [change.integrationId, change.conversationSid, change.to, change.assignedAgent?.id ?? null, change.assignedAgent?.name ?? null, change.waitingSince, change.at],
+      `UPDATE conversations SET status = $3, assigned_agent_id = $4, assigned_agent_name = $5, waiting_since = $6, status_changed_at = $7, status_seq = $8
+       WHERE integration_id = $1 AND conversation_sid = $2 AND status_seq < $8`,
+      [change.integrationId, change.conversationSid, change.to, change.assignedAgent?.id ?? null, change.assignedAgent?.name ?? null, change.waitingSince, change.at, change.sequence],
     );
     await this.db.query(
       `INSERT INTO handoff_events (id, event_key, integration_id, conversation_sid, from_status, to_status, cause, actor, reason, at)

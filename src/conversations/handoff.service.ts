@@ -1,4 +1,4 @@
-import { ConflictException, HttpException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadGatewayException, ConflictException, HttpException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApplicationFailure, type WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
@@ -120,6 +120,7 @@ export class HandoffService {
       });
       const outcome = await Promise.race([update.result(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), SEND_WAIT_MS).unref())]);
       if (!outcome) return { status: 'sending' as const };
+      if (outcome.dropped) throw new ConflictException({ error: 'not_conversation_owner', message: 'The conversation changed hands before the message went out; it was not sent' });
       return outcome.messageSid ? { status: 'sent' as const, messageSid: outcome.messageSid } : { status: 'held' as const };
     });
   }
@@ -145,6 +146,9 @@ function toHttpError(err: unknown): unknown {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const code = REJECTIONS[err.cause.type ?? ''];
     if (code) return new ConflictException({ error: code, message: err.cause.message });
+  }
+  if (err instanceof WorkflowUpdateFailedError) {
+    return new BadGatewayException({ error: 'update_failed', message: `The conversation could not do it: ${(err.cause as Error | undefined)?.message ?? err.message}` });
   }
   if (err instanceof WorkflowNotFoundError) {
     return new ConflictException({ error: 'conversation_not_running', message: 'The conversation has no running workflow; it starts again with the customer’s next message' });

@@ -67,7 +67,7 @@ export class TwilioWebhookService {
     }
     // Recorded durably: answer Twilio now and hand the message to Temporal right after. If that
     // fails (or the process dies first), the inbox row stays pending and the redelivery loop takes it.
-    void this.deliver(target, recorded.row.message, eventType!, recorded.row.id);
+    this.deliver(target, recorded.row.message, eventType!, recorded.row.id).catch((err: unknown) => this.logger.error(`${eventType} ${conversationSid}: hand-over failed; left to the redelivery loop: ${String(err)}`));
     return { kind: 'accepted', delivered: false };
   }
 

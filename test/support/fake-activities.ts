@@ -22,6 +22,8 @@ export function fakeActivities() {
     /** Run before each recording of inbound messages and each send; a test can make them slow or fail. */
     beforeRecordInbound: async (_turn: TurnInput): Promise<void> => undefined,
     beforeSend: async (): Promise<void> => undefined,
+    /** What the integration's status check answers (a paused integration until a test resumes it). */
+    integrationActive: true,
   };
   const activities: Activities = {
     async recordInboundMessages(turn) {
@@ -55,7 +57,7 @@ export function fakeActivities() {
     async waitForIntegration() {},
     async stopWaitingForIntegration() {},
     async isIntegrationActive() {
-      return true;
+      return behaviour.integrationActive;
     },
     async postAlert() {
       return 'no_webhook_configured' as const;

@@ -23,6 +23,7 @@ export class HumanHandoff1764288000000 implements MigrationInterface {
     await q.query(`ALTER TABLE conversations ADD COLUMN assigned_agent_name text`);
     await q.query(`ALTER TABLE conversations ADD COLUMN waiting_since timestamptz`);
     await q.query(`ALTER TABLE conversations ADD COLUMN status_changed_at timestamptz`);
+    await q.query(`ALTER TABLE conversations ADD COLUMN status_seq integer NOT NULL DEFAULT 0`);
     await q.query(`CREATE INDEX conversations_status ON conversations (status, waiting_since, last_message_at DESC)`);
     await q.query(`ALTER TABLE messages ADD COLUMN sent_by text`);
     await q.query(`
@@ -45,7 +46,7 @@ export class HumanHandoff1764288000000 implements MigrationInterface {
     await q.query(`DROP TABLE handoff_events`);
     await q.query(`ALTER TABLE messages DROP COLUMN sent_by`);
     await q.query(`DROP INDEX conversations_status`);
-    for (const column of ['status_changed_at', 'waiting_since', 'assigned_agent_name', 'assigned_agent_id']) {
+    for (const column of ['status_seq', 'status_changed_at', 'waiting_since', 'assigned_agent_name', 'assigned_agent_id']) {
       await q.query(`ALTER TABLE conversations DROP COLUMN ${column}`);
     }
     await q.query(`DROP TABLE api_keys`);
