@@ -5,7 +5,6 @@ import { APP_CONFIG } from '../common/tokens';
 import { InboxService } from '../inbox/inbox.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import { TemporalClientService } from '../temporal/temporal-client.service';
-import type { InboundMessage } from '../../workflows/definitions';
 import { field, MESSAGE_EVENTS, type MessageEvent, readMessageEvent, type WebhookParams } from './webhook-event';
 
 export const WEBHOOK_PATH = '/api/twilio/webhook';
@@ -60,34 +59,21 @@ export class TwilioWebhookService {
     });
     if (recorded && !recorded.isNew && recorded.row.status === 'delivered') return { kind: 'duplicate' };
 
-    if (!recorded) {
-      // The inbox is unavailable: Temporal must take the message before Twilio hears 200.
-      const delivered = await this.deliver(target, message, eventType!, undefined);
-      return { kind: 'accepted', delivered };
-    }
-    // Recorded durably: answer Twilio now and hand the message to Temporal right after. If that
-    // fails (or the process dies first), the inbox row stays pending and the redelivery loop takes it.
-    this.deliver(target, recorded.row.message, eventType!, recorded.row.id).catch((err: unknown) => this.logger.error(`${eventType} ${conversationSid}: hand-over failed; left to the redelivery loop: ${String(err)}`));
-    return { kind: 'accepted', delivered: false };
-  }
-
-  /** Signals the conversation workflow and marks the inbox row; never throws. */
-  private async deliver(target: { integrationId: string; conversationSid: string }, message: InboundMessage, eventType: string, inboxId: string | undefined): Promise<boolean> {
     try {
-      await this.temporal.deliverInbound(target, message, { fast: inboxId !== undefined });
+      await this.temporal.deliverInbound(target, recorded?.row.message ?? message, { fast: Boolean(recorded) });
     } catch (err) {
-      if (inboxId) {
-        await this.inbox.markFailed(inboxId, (err as Error).message).catch(() => undefined);
-        this.logger.warn(`${eventType} ${target.conversationSid} recorded; Temporal unreachable, will redeliver: ${(err as Error).message}`);
+      if (recorded) {
+        await this.inbox.markFailed(recorded.row.id, (err as Error).message).catch(() => undefined);
+        this.logger.warn(`${eventType} ${conversationSid} recorded; Temporal unreachable, will redeliver: ${(err as Error).message}`);
       } else {
         // Neither the database nor Temporal took it. Answer 200 all the same: an error status would
         // make Twilio block the customer's message; it stays in the Twilio conversation for a person.
-        this.logger.error(`${eventType} ${target.conversationSid} could not be recorded nor delivered; the agent will not answer it: ${(err as Error).message}`);
+        this.logger.error(`${eventType} ${conversationSid} could not be recorded nor delivered; the agent will not answer it: ${(err as Error).message}`);
       }
-      return false;
+      return { kind: 'accepted', delivered: false };
     }
-    if (inboxId) await this.inbox.markDelivered(inboxId).catch(() => undefined); // redelivery would be dropped as a duplicate
-    this.logger.log(`${eventType} ${target.conversationSid} accepted${this.config.logMessageBodies ? `: ${JSON.stringify(message.body)}` : ''}`);
-    return true;
+    if (recorded) await this.inbox.markDelivered(recorded.row.id).catch(() => undefined); // redelivery would be dropped as a duplicate
+    this.logger.log(`${eventType} ${conversationSid} accepted${this.config.logMessageBodies ? `: ${JSON.stringify(message.body)}` : ''}`);
+    return { kind: 'accepted', delivered: true };
   }
 }
