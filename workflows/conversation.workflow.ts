@@ -7,11 +7,9 @@ import {
   getExternalWorkflowHandle,
   log,
   patched,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
   AGENT_MESSAGE_MAX_LENGTH,
   type Caller,
@@ -31,16 +29,11 @@ import {
   transcriptQuery,
   type TurnResult,
 } from './definitions';
+import { crm } from './activity-options';
 import { deliver } from './delivery';
 import { Handoff } from './handoff';
 import { remember } from './transcript';
 import { localTurnActivities, replyToMessages, takeTurn } from './turn.workflow';
-
-const crm = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
 
 /** Turns one run handles before continuing as new, unless Temporal suggests it earlier. */
 const DEFAULT_MAX_TURNS_PER_RUN = 500;

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { crm } from './activity-options';
 import { deliverAlert } from './alert.workflow';
 import { type Alert, alertWorkflowId, integrationResumedSignal, taskQueues } from './definitions';
 
@@ -18,12 +19,6 @@ import { type Alert, alertWorkflowId, integrationResumedSignal, taskQueues } fro
  * The send policy, shared by the bot's replies, the agents' messages and the hand-off notices: one
  * way a message reaches the customer. Also the durable alert to administrators.
  */
-
-const crm = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
 
 /** How often a workflow waiting for a paused integration checks it again, besides being woken by the resume. */
 const PAUSED_RECHECK = '5 minutes';

@@ -1,5 +1,4 @@
-import { ApplicationFailure, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   AssignedAgentAttribute,
   type Caller,
@@ -12,15 +11,10 @@ import {
   type HandoffTimers,
   type StatusChangeCause,
 } from './definitions';
+import { crm } from './activity-options';
 import { deliver, raiseAlert } from './delivery';
 import { handoffNotice, holdingNotice } from './replies';
 import { remember } from './transcript';
-
-const crm = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
 
 export const DEFAULT_HANDOFF_TIMERS: HandoffTimers = { slaMs: 5 * 60_000, reminderMs: 30 * 60_000, maxReminders: 3 };
 

@@ -27,8 +27,6 @@ const HOLDING_NOTICE: Record<string, string> = {
   pt: 'Obrigado por aguardar. A equipe está ocupada agora; uma pessoa responderá aqui o mais rápido possível.',
 };
 
-export const HUMAN_REQUESTED_REPLY = HANDOFF_NOTICE.en!;
-
 /** Words a customer uses to ask for a person, with the language each one suggests; matched as whole words. */
 const HUMAN_WORDS: [string, string][] = [
   ['human', 'en'], ['person', 'en'], ['agent', 'en'], ['operator', 'en'], ['representative', 'en'], ['someone real', 'en'], ['real person', 'en'],

@@ -1,5 +1,6 @@
 import { type ActivityOptions, log, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { DATABASE_ACTIVITY } from './activity-options';
 import { activityFailure, alertAdministrators, deliver, failureType, waitForResume } from './delivery';
 import { humanTookOverSignal, type TurnInput, type TurnResult } from './definitions';
 import { asksForHuman, handoffNotice, LLM_DOWN_REPLY, NO_MODEL_REPLY, requestLanguage } from './replies';
@@ -14,7 +15,6 @@ export interface TurnActivities {
   notice: Pick<Activities, 'writeHandoffNotice'>;
 }
 
-const crmOptions: TurnActivityOptions = { startToCloseTimeout: '10s', scheduleToCloseTimeout: '10m', retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' } };
 const llmOptions: TurnActivityOptions = {
   startToCloseTimeout: '45s',
   scheduleToCloseTimeout: '3m',
@@ -29,13 +29,13 @@ const noticeOptions: TurnActivityOptions = { startToCloseTimeout: '15s', retry: 
  * rate-limited queue). Same timeouts and retries as the activities.
  */
 export const localTurnActivities = (): TurnActivities => ({
-  crm: proxyLocalActivities<Activities>(crmOptions),
+  crm: proxyLocalActivities<Activities>(DATABASE_ACTIVITY),
   llm: proxyLocalActivities<Activities>(llmOptions),
   notice: proxyLocalActivities<Activities>(noticeOptions),
 });
 
 const childTurnActivities = (): TurnActivities => ({
-  crm: proxyActivities<Activities>(crmOptions),
+  crm: proxyActivities<Activities>(DATABASE_ACTIVITY),
   llm: proxyActivities<Activities>(llmOptions),
   notice: proxyActivities<Activities>(noticeOptions),
 });
