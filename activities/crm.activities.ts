@@ -1,13 +1,17 @@
 import type { CustomerContext, OutboundRecord, StatusChange } from '../src/conversations/conversations.service';
-import type { Alert, TurnInput } from '../workflows/definitions';
+import type { Alert, TurnInput, TurnPolicy } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 
 /** The customer record side of a turn: what came in, who it is, what was answered; and the integration's state. */
-export function createCrmActivities({ conversations, integrations, waitingTurns, alerts }: ActivityDeps) {
+export function createCrmActivities({ conversations, integrations, waitingTurns, alerts, policies }: ActivityDeps) {
   return {
-    /** Records the turn's inbound messages (customer and conversation upserted) and returns the customer's context. */
-    async recordInboundMessages(turn: TurnInput): Promise<CustomerContext> {
-      return conversations.recordInbound(turn);
+    /**
+     * Records the turn's inbound messages (customer and conversation upserted) and returns the
+     * customer's context, with the message policies the conversation applies from this turn on.
+     */
+    async recordInboundMessages(turn: TurnInput): Promise<CustomerContext & { policy: TurnPolicy }> {
+      const context = await conversations.recordInbound(turn);
+      return { ...context, policy: await policies.forTurn(turn.integrationId) };
     },
 
     /** Records a reply Twilio accepted (or one held back), with its latency and who sent it. */

@@ -4,6 +4,8 @@ import type { ConversationsService } from '../src/conversations/conversations.se
 import type { IntegrationsService } from '../src/integrations/integrations.service';
 import type { WaitingTurnsService } from '../src/integrations/waiting-turns.service';
 import type { LlmService } from '../src/llm/llm.service';
+import type { MessagePoliciesService } from '../src/policies/message-policies.service';
+import type { UsageService } from '../src/policies/usage.service';
 import type { TwilioClients } from '../src/twilio/twilio-clients.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
@@ -14,5 +16,7 @@ export interface ActivityDeps {
   alerts: Pick<AlertsService, 'raise'>;
   llm: Pick<LlmService, 'configured' | 'reply' | 'handoffNotice'>;
   twilio: Pick<TwilioClients, 'get'>;
+  policies: Pick<MessagePoliciesService, 'forTurn' | 'effective'>;
+  usage: Pick<UsageService, 'spentBudget' | 'record'>;
   config: AppConfig;
 }

@@ -1,32 +1,63 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { CustomerContext } from '../src/conversations/conversations.service';
+import type { LlmReply } from '../src/llm/llm.service';
+import type { BudgetScope } from '../src/policies/usage.service';
+import type { Alert } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 
-export type GeneratedReply =
+export type GeneratedReply = (
   | { kind: 'llm'; text: string; model: string }
   /** The model called escalate_to_human; `text` tells the customer a person will take over. */
   | { kind: 'escalate'; text: string; reason: string; model: string }
-  | { kind: 'no_model' };
+  | { kind: 'no_model' }
+  /** A daily token budget is spent: no model call was made. */
+  | { kind: 'over_budget'; scope: 'customer' | 'integration' }
+) & {
+  /** Budget alerts this call raised for the first time; the workflow delivers them. */
+  alerts?: Alert[];
+};
 
 /** Status codes of an OpenAI-compatible API that retrying will not fix. */
 const PERMANENT = new Set([400, 401, 403, 404, 422]);
 
-export function createLlmActivities({ llm, integrations, alerts }: ActivityDeps) {
+export function createLlmActivities({ llm, integrations, alerts, policies, usage }: ActivityDeps) {
+  /** Checks the daily budgets before a model call; counts the call's tokens after it. */
+  async function withinBudget<T extends LlmReply>(integrationId: string, customerId: string | undefined, call: () => Promise<T>, opts = { raise: true }): Promise<{ reply: T; alerts: Alert[] } | { overBudget: BudgetScope; alerts: Alert[] }> {
+    const { integration } = await integrations.resolveById(integrationId);
+    const { limits } = policies.effective(integration);
+    if (customerId) {
+      const spent = await usage.spentBudget(integrationId, customerId, limits, opts);
+      if (spent) return { overBudget: spent.scope, alerts: spent.alert ? [spent.alert] : [] };
+    }
+    const reply = await call();
+    const usageOf = { integrationId, customerId: customerId!, promptTokens: reply.promptTokens ?? 0, completionTokens: reply.completionTokens ?? 0 };
+    const raised = customerId ? await usage.record(usageOf, limits, opts) : [];
+    return { reply, alerts: raised };
+  }
+
   return {
-    /** One LLM turn. Returns `no_model` when none is configured, so the workflow can say so honestly. */
+    /**
+     * One LLM turn. Returns `no_model` when none is configured, so the workflow can say so honestly,
+     * and `over_budget` without calling the model when a daily token budget is spent.
+     */
     async generateReply(input: { integrationId: string; context: CustomerContext; messages: string[] }): Promise<GeneratedReply> {
       if (!llm.configured) return { kind: 'no_model' };
       const { integration } = await integrations.resolveById(input.integrationId);
       try {
-        const reply = await llm.reply({
-          businessName: integration.name,
-          systemPrompt: integration.systemPrompt,
-          customerName: input.context.customerName,
-          history: input.context.history,
-          messages: input.messages,
-        });
-        if (reply.escalation) return { kind: 'escalate', text: reply.text, reason: reply.escalation.reason ?? 'requested by the model', model: reply.model };
-        return { kind: 'llm', text: reply.text, model: reply.model };
+        const result = await withinBudget(input.integrationId, input.context.customerId, () =>
+          llm.reply({
+            businessName: integration.name,
+            systemPrompt: integration.systemPrompt,
+            customerName: input.context.customerName,
+            history: input.context.history,
+            messages: input.messages,
+          }),
+        );
+        const extra = result.alerts.length > 0 ? { alerts: result.alerts } : {};
+        if (!('reply' in result)) return { kind: 'over_budget', scope: result.overBudget, ...extra };
+        const { reply } = result;
+        if (reply.escalation) return { kind: 'escalate', text: reply.text, reason: reply.escalation.reason ?? 'requested by the model', model: reply.model, ...extra };
+        return { kind: 'llm', text: reply.text, model: reply.model, ...extra };
       } catch (err) {
         const status = (err as { status?: number }).status;
         if (status === 401) {
@@ -40,11 +71,17 @@ export function createLlmActivities({ llm, integrations, alerts }: ActivityDeps)
       }
     },
 
-    /** The hand-off notice in the customer's language; null without a model (the workflow has fixed texts). */
-    async writeHandoffNotice(input: { integrationId: string; messages: string[] }): Promise<string | null> {
+    /**
+     * The hand-off notice in the customer's language; null without a model or beyond the budget (the
+     * workflow has fixed texts).
+     */
+    async writeHandoffNotice(input: { integrationId: string; messages: string[]; customerId?: string }): Promise<string | null> {
       if (!llm.configured) return null;
-      const { integration } = await integrations.resolveById(input.integrationId);
-      return llm.handoffNotice({ businessName: integration.name, messages: input.messages });
+      const result = await withinBudget(input.integrationId, input.customerId, async () => {
+        const { integration } = await integrations.resolveById(input.integrationId);
+        return llm.handoffNotice({ businessName: integration.name, messages: input.messages });
+      }, { raise: false }); // the next reply raises any budget alert, and the workflow delivers it
+      return 'reply' in result ? result.reply.text : null;
     },
   };
 }

@@ -21,6 +21,10 @@ import { IntegrationsController } from './integrations/integrations.controller';
 import { IntegrationsService } from './integrations/integrations.service';
 import { WaitingTurnsService } from './integrations/waiting-turns.service';
 import { LlmService } from './llm/llm.service';
+import { BlockedSendersService } from './policies/blocked-senders.service';
+import { MessagePoliciesService } from './policies/message-policies.service';
+import { BlockedSendersController, PoliciesController, UsageController } from './policies/policies.controller';
+import { UsageService } from './policies/usage.service';
 import { TemporalClientService } from './temporal/temporal-client.service';
 import { TwilioClients } from './twilio/twilio-clients.service';
 import { TwilioWebhookController } from './webhook/twilio-webhook.controller';
@@ -48,8 +52,10 @@ export class AppModule {
       ConversationsService,
       WaitingTurnsService,
       AlertsService,
+      MessagePoliciesService,
+      UsageService,
     ];
-    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService];
+    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, BlockedSendersService];
     const worker: Provider[] = [LlmService, WorkerService];
     return {
       module: AppModule,
@@ -61,7 +67,7 @@ export class AppModule {
         TypeOrmModule.forFeature([IntegrationEntity]),
       ],
       controllers: roles.api
-        ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController]
+        ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

@@ -7,7 +7,8 @@ import { Worker } from '@temporalio/worker';
 /**
  * Replays committed histories of real runs against today's workflow code. A change that would break
  * conversations already running in production (a non-deterministic change) fails here.
- * Histories are recorded by `RECORD_HISTORIES=1 npm run test:jest -- test/workflows.spec.ts test/handoff-workflow.spec.ts`.
+ * Histories are recorded by `RECORD_HISTORIES=1 npm run test:jest -- test/workflows.spec.ts test/handoff-workflow.spec.ts
+ * test/message-policies-workflow.spec.ts`.
  */
 const recorded: Record<string, string> = {
   // Turns as child workflows (before the `inline-turns` patch): conversations started then must still replay.
@@ -20,6 +21,9 @@ const recorded: Record<string, string> = {
   'conversation-inline-continue-as-new.json': 'conversation:integration-1:CH-dedupe',
   // Escalation, take over, agent message, hand back, close and reopen: updates, SLA state, alerts.
   'conversation-inline-handoff.json': 'conversation:integration-1:CH-handoff-full',
+  // Message policies: the model call as an activity (`llm-as-activity` patch), the holding-message
+  // timer fired during a slow reply and cancelled for a fast one.
+  'conversation-policies-holding.json': 'conversation:integration-1:CH-holding',
 };
 
 describe('replay of committed workflow histories', () => {

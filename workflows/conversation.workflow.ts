@@ -32,6 +32,7 @@ import {
 import { crm } from './activity-options';
 import { deliver } from './delivery';
 import { Handoff } from './handoff';
+import { noteArrival, throttleWaitMs } from './limits';
 import { remember } from './transcript';
 import { localTurnActivities, replyToMessages, takeTurn } from './turn.workflow';
 
@@ -46,6 +47,11 @@ const REPEATED_FAILURES = 2;
  * round trips of a child workflow per turn. Before this patch each turn was a child workflow.
  */
 const INLINE_TURNS = 'inline-turns';
+/**
+ * The model call of an inline turn runs as a regular activity: the holding-message timer and a
+ * takeover act while it runs. Before this patch it was a local activity.
+ */
+const LLM_AS_ACTIVITY = 'llm-as-activity';
 
 /**
  * One workflow per conversation (`conversation:<integration>:<ConversationSid>`), started by the
@@ -71,6 +77,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     state.recentDedupeKeys.push(message.dedupeKey);
     if (state.recentDedupeKeys.length > DEDUPE_MEMORY) seen.delete(state.recentDedupeKeys.shift()!);
     state.pending.push(message);
+    noteArrival(state, Date.now());
   });
   setHandler(transcriptQuery, () => state.transcript);
   setHandler(statusQuery, () => state.status);
@@ -135,6 +142,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     if (state.pending.length === 0) break;
 
     if (state.status === 'closed') await safely('Reopening', () => handoff.reopen());
+    if (state.status === 'bot') {
+      // Beyond the customer's message-rate limit the burst waits, and is answered once per interval.
+      const wait = throttleWaitMs(state, Date.now());
+      if (wait > 0) {
+        log.info('Customer over the message-rate limit; the burst is coalesced', { waitMs: wait, pending: state.pending.length });
+        await condition(() => state.status !== 'bot', wait);
+      }
+    }
     if (state.status !== 'bot') {
       // A person owns the conversation or is awaited: record what the customer wrote, say nothing.
       const batch = state.pending.splice(0);
@@ -149,18 +164,26 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     const batch = state.pending.splice(0);
     for (const m of batch) remember(state, { direction: 'inbound', text: m.body, at: m.receivedAt });
     state.turn += 1;
+    state.lastTurnAt = Date.now();
     const turn = { integrationId: input.integrationId, conversationSid: input.conversationSid, customerPhone: input.customerPhone, messages: batch };
     const turnId = messageWorkflowId(workflowInfo().workflowId, state.turn);
     try {
       let result: TurnResult;
       if (patched(INLINE_TURNS)) {
-        result = await takeTurn(turn, inline, { idempotencyKey: `${turnId}:reply`, mayAnswer: () => state.status === 'bot' });
+        result = await takeTurn(turn, inline, {
+          idempotencyKey: `${turnId}:reply`,
+          mayAnswer: () => state.status === 'bot',
+          tellRedaction: !state.redactionNoticeSent,
+          llmAsActivity: patched(LLM_AS_ACTIVITY),
+        });
       } else {
         // Conversations whose history ran turns as child workflows replay them that way.
         runningTurn = turnId;
         result = await executeChild(replyToMessages, { workflowId: turnId, args: [turn] });
       }
       state.failedTurns = 0;
+      if (result.policy) state.policy = result.policy;
+      if (result.toldRedaction) state.redactionNoticeSent = true;
       if (!result.suppressed) remember(state, { direction: 'outbound', text: result.reply, at: new Date().toISOString(), messageSid: result.messageSid, sentBy: 'bot' });
       if (result.escalation && state.status === 'bot') await safely('Escalation', () => handoff.escalate(result.escalation!));
     } catch (err) {

@@ -89,6 +89,22 @@ export interface InboundMessage {
   media?: unknown[];
   /** ISO time the webhook received it; the reply latency is measured from here. */
   receivedAt: string;
+  /** What the webhook redacted from `body` (`card`, or a configured pattern's name); absent when nothing. */
+  redactions?: string[];
+}
+
+/**
+ * The message policies a conversation applies, as of its latest turn (from the integration's
+ * policies: limits, holding message, business hours).
+ */
+export interface TurnPolicy {
+  /** Messages per minute beyond which the customer's burst waits and is answered once per interval. */
+  messagesPerMinute: number;
+  throttledReplyIntervalMs: number;
+  /** A holding message goes out when the reply is not out after this long; 0 = never. */
+  holdingMessageMs: number;
+  /** Set outside business hours: when the team is back (ISO) and the business's time zone. */
+  afterHours?: { until: string; timeZone: string };
 }
 
 export interface ConversationInput {
@@ -123,6 +139,14 @@ export interface CarriedState {
   agentMessages?: number;
   /** Turns in a row that failed; at REPEATED_FAILURES the conversation goes to a person. */
   failedTurns?: number;
+  /** Workflow times of the customer's messages in the last minute, for the rate limit. */
+  recentInbound?: number[];
+  /** Workflow time the latest turn started. */
+  lastTurnAt?: number;
+  /** The message policies as of the latest turn. */
+  policy?: TurnPolicy;
+  /** The customer has been told why data was removed from a message (once per conversation). */
+  redactionNoticeSent?: boolean;
 }
 
 export interface TranscriptEntry {
@@ -150,6 +174,10 @@ export interface TurnResult {
   escalation?: { cause: StatusChangeCause; reason?: string; language?: string };
   /** True when a person took over while the turn ran, so its reply was not sent. */
   suppressed?: boolean;
+  /** The message policies the turn was given (absent in turns recorded before them). */
+  policy?: TurnPolicy;
+  /** The reply told the customer why data was removed from their message. */
+  toldRedaction?: boolean;
   /** @deprecated Kept for histories of earlier turns; read `escalation`. */
   status?: ConversationStatus;
 }
@@ -187,7 +215,14 @@ export const TRANSCRIPT_MEMORY = 100;
 export interface Alert {
   id: string;
   integrationId: string | null;
-  kind: 'twilio_auth_failed' | 'llm_auth_failed' | 'handoff_requested' | 'handoff_sla_missed' | 'handoff_reminder';
+  kind:
+    | 'twilio_auth_failed'
+    | 'llm_auth_failed'
+    | 'handoff_requested'
+    | 'handoff_sla_missed'
+    | 'handoff_reminder'
+    | 'llm_budget_warning' // 80 % of a daily token budget used
+    | 'llm_budget_exhausted';
   message: string;
   createdAt: string;
 }

@@ -107,7 +107,8 @@ export async function raiseAlert(kind: Alert['kind'], message: string, integrati
   await postAlert(alert);
 }
 
-async function postAlert(alert: Alert): Promise<void> {
+/** Posts an alert already recorded (by an activity, once per incident) to ALERT_WEBHOOK_URL, durably. */
+export async function postAlert(alert: Alert): Promise<void> {
   await startChild(deliverAlert, { workflowId: alertWorkflowId(alert.id), args: [alert], parentClosePolicy: ParentClosePolicy.ABANDON });
 }
 

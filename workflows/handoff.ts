@@ -13,7 +13,7 @@ import {
 } from './definitions';
 import { crm } from './activity-options';
 import { deliver, raiseAlert } from './delivery';
-import { handoffNotice, holdingNotice } from './replies';
+import { handoffNotice, holdingNotice, withReturnTime } from './replies';
 import { remember } from './transcript';
 
 export const DEFAULT_HANDOFF_TIMERS: HandoffTimers = { slaMs: 5 * 60_000, reminderMs: 30 * 60_000, maxReminders: 3 };
@@ -102,7 +102,7 @@ export class Handoff {
     this.state.sla = { holdingSent: false, reminders: 0 };
     await this.change('waiting_for_human', escalation.cause, { reason: escalation.reason });
     const wait = this.state.transitions ?? 0;
-    if (opts.notify) await this.tellCustomer(handoffNotice(this.state.language), `handoff-${wait}:notice`, () => this.state.status !== 'bot' && this.state.status !== 'closed');
+    if (opts.notify) await this.tellCustomer(this.withReturnTime(handoffNotice(this.state.language)), `handoff-${wait}:notice`, () => this.state.status !== 'bot' && this.state.status !== 'closed');
     await raiseAlert('handoff_requested', `${this.describe()} waits for a person (${escalation.cause}${escalation.reason ? `: ${escalation.reason}` : ''})`, this.input.integrationId);
   }
 
@@ -122,7 +122,7 @@ export class Handoff {
     const waitedMinutes = Math.round((Date.now() - Date.parse(this.state.waitingSince!)) / 60_000);
     if (!sla.holdingSent) {
       sla.holdingSent = true;
-      await this.tellCustomer(holdingNotice(this.state.language), `handoff-${this.state.transitions ?? 0}:holding`, () => this.state.status === 'waiting_for_human');
+      await this.tellCustomer(this.withReturnTime(holdingNotice(this.state.language)), `handoff-${this.state.transitions ?? 0}:holding`, () => this.state.status === 'waiting_for_human');
       await raiseAlert('handoff_sla_missed', `${this.describe()} has waited ${waitedMinutes} min for a person; nobody has taken over`, this.input.integrationId);
     } else {
       sla.reminders += 1;
@@ -171,6 +171,11 @@ export class Handoff {
       waitingSince: view.waitingSince,
     });
     return view;
+  }
+
+  /** Outside business hours (as of the latest turn), a hand-off message says when the team is back. */
+  private withReturnTime(text: string): string {
+    return withReturnTime(text, this.state.language ?? 'en', this.state.policy?.afterHours, Date.now());
   }
 
   private async tellCustomer(body: string, key: string, stillWanted: () => boolean): Promise<void> {

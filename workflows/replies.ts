@@ -56,3 +56,94 @@ export function requestLanguage(texts: string[]): string {
 
 export const handoffNotice = (language = 'en') => HANDOFF_NOTICE[language] ?? HANDOFF_NOTICE.en!;
 export const holdingNotice = (language = 'en') => HOLDING_NOTICE[language] ?? HOLDING_NOTICE.en!;
+
+/** Short, frequent words that tell the languages of the fixed texts apart. */
+const LANGUAGE_WORDS: Record<string, string[]> = {
+  en: ['the', 'is', 'are', 'you', 'my', 'what', 'how', 'have', 'can', 'please', 'thanks', 'hello', 'and', 'i', 'do', 'your', 'order'],
+  es: ['el', 'la', 'los', 'las', 'es', 'que', 'mi', 'tengo', 'hola', 'gracias', 'por', 'para', 'y', 'quiero', 'puedo', 'pedido', 'cómo', 'qué'],
+  de: ['der', 'die', 'das', 'ist', 'und', 'ich', 'nicht', 'mein', 'meine', 'hallo', 'danke', 'bitte', 'wie', 'was', 'haben', 'bestellung'],
+  fr: ['le', 'les', 'est', 'et', 'je', 'mon', 'ma', 'bonjour', 'merci', 'vous', 'pour', 'une', 'comment', 'commande', 'avez'],
+  it: ['il', 'lo', 'gli', 'è', 'e', 'io', 'mio', 'ciao', 'grazie', 'per', 'che', 'sono', 'come', 'ordine', 'avete', 'vorrei'],
+  pt: ['o', 'os', 'as', 'é', 'eu', 'meu', 'minha', 'olá', 'obrigado', 'obrigada', 'para', 'não', 'você', 'pedido', 'tenho', 'como'],
+};
+
+/** The customer's language among those the fixed texts exist in, by counting common words (English when unsure). */
+export function guessLanguage(texts: string[]): string {
+  const words = texts.join(' ').toLowerCase().split(/[^\p{L}]+/u).filter(Boolean);
+  let best = 'en';
+  let bestScore = 0;
+  for (const [language, common] of Object.entries(LANGUAGE_WORDS)) {
+    const score = words.filter((w) => common.includes(w)).length;
+    if (score > bestScore) [best, bestScore] = [language, score];
+  }
+  return best;
+}
+
+/** Sent once per turn when the reply takes longer than the holding time (a slow model or tool). */
+const HOLDING_REPLY: Record<string, string> = {
+  en: 'One moment, I am checking that for you.',
+  es: 'Un momento, lo estoy comprobando.',
+  de: 'Einen Moment, ich prüfe das für Sie.',
+  fr: 'Un instant, je vérifie cela pour vous.',
+  it: 'Un momento, sto controllando.',
+  pt: 'Um momento, estou verificando isso para você.',
+};
+
+/** Told once per conversation when the webhook removed a card number (or other configured data) from a message. */
+const REDACTION_NOTICE: Record<string, { card: string; other: string }> = {
+  en: { card: 'For your security I removed the card number from your message. Please never send card details in this chat.', other: 'For your security I removed personal data from your message. Please do not send it in this chat.' },
+  es: { card: 'Por tu seguridad he eliminado el número de tarjeta de tu mensaje. Por favor, no envíes nunca datos de tarjetas por este chat.', other: 'Por tu seguridad he eliminado datos personales de tu mensaje. Por favor, no los envíes por este chat.' },
+  de: { card: 'Zu Ihrer Sicherheit habe ich die Kartennummer aus Ihrer Nachricht entfernt. Bitte senden Sie keine Kartendaten in diesem Chat.', other: 'Zu Ihrer Sicherheit habe ich persönliche Daten aus Ihrer Nachricht entfernt. Bitte senden Sie diese nicht in diesem Chat.' },
+  fr: { card: "Pour votre sécurité, j'ai supprimé le numéro de carte de votre message. N'envoyez jamais de données de carte dans ce chat.", other: "Pour votre sécurité, j'ai supprimé des données personnelles de votre message. Merci de ne pas les envoyer dans ce chat." },
+  it: { card: 'Per la tua sicurezza ho rimosso il numero della carta dal tuo messaggio. Non inviare mai dati di carte in questa chat.', other: 'Per la tua sicurezza ho rimosso dati personali dal tuo messaggio. Non inviarli in questa chat.' },
+  pt: { card: 'Para sua segurança, removi o número do cartão da sua mensagem. Nunca envie dados de cartão neste chat.', other: 'Para sua segurança, removi dados pessoais da sua mensagem. Não os envie neste chat.' },
+};
+
+/** Instead of a model call once a daily token budget is spent: honest, and a person is offered. */
+const BUDGET_REPLY: Record<string, string> = {
+  en: 'I cannot answer any more messages automatically today. Write "human" and a person from the team will reply here.',
+  es: 'Hoy ya no puedo responder más mensajes automáticamente. Escribe "humano" y una persona del equipo te responderá aquí.',
+  de: 'Ich kann heute keine weiteren Nachrichten automatisch beantworten. Schreiben Sie "Mensch" und eine Person aus dem Team antwortet hier.',
+  fr: 'Je ne peux plus répondre automatiquement aujourd\'hui. Écrivez "humain" et une personne de l\'équipe vous répondra ici.',
+  it: 'Oggi non posso più rispondere automaticamente. Scrivi "umano" e una persona del team ti risponderà qui.',
+  pt: 'Hoje não posso responder mais mensagens automaticamente. Escreva "humano" e uma pessoa da equipe responderá aqui.',
+};
+
+/** Outside business hours, added to every hand-off message. `{when}` is the next opening in the business's time zone. */
+const BACK_AT: Record<string, string> = {
+  en: 'Our team is away right now and will be back {when}.',
+  es: 'Nuestro equipo no está disponible ahora; volverá {when}.',
+  de: 'Unser Team ist gerade nicht da und ist {when} wieder erreichbar.',
+  fr: "Notre équipe est absente pour le moment et sera de retour {when}.",
+  it: 'Il nostro team non è disponibile ora e tornerà {when}.',
+  pt: 'Nossa equipe não está disponível agora e volta {when}.',
+};
+
+export const holdingReply = (language = 'en') => HOLDING_REPLY[language] ?? HOLDING_REPLY.en!;
+export const budgetReply = (language = 'en') => BUDGET_REPLY[language] ?? BUDGET_REPLY.en!;
+export const redactionNotice = (language: string, kinds: string[]) => {
+  const texts = REDACTION_NOTICE[language] ?? REDACTION_NOTICE.en!;
+  return kinds.includes('card') ? texts.card : texts.other;
+};
+
+/**
+ * "Back on Monday, 09:00 (Europe/Madrid)" in the customer's language, or '' when the team is in (the
+ * reopening time has passed by workflow time).
+ */
+export function backAtNotice(language: string, afterHours: { until: string; timeZone: string } | undefined, now: number): string {
+  if (!afterHours || Date.parse(afterHours.until) <= now) return '';
+  let when: string;
+  try {
+    const format = new Intl.DateTimeFormat(language, { weekday: 'long', hour: '2-digit', minute: '2-digit', timeZone: afterHours.timeZone });
+    when = `${format.format(new Date(afterHours.until))} (${afterHours.timeZone})`;
+  } catch {
+    when = `${afterHours.until} (UTC)`;
+  }
+  return (BACK_AT[language] ?? BACK_AT.en!).replace('{when}', when);
+}
+
+/** A hand-off message with the team's return time appended when it is outside business hours. */
+export const withReturnTime = (text: string, language: string, afterHours: { until: string; timeZone: string } | undefined, now: number) => {
+  const back = backAtNotice(language, afterHours, now);
+  return back ? `${text} ${back}` : text;
+};

@@ -1,9 +1,20 @@
-import { type ActivityOptions, log, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { type ActivityOptions, condition, log, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
-import { activityFailure, alertAdministrators, deliver, failureType, waitForResume } from './delivery';
-import { humanTookOverSignal, type TurnInput, type TurnResult } from './definitions';
-import { asksForHuman, handoffNotice, LLM_DOWN_REPLY, NO_MODEL_REPLY, requestLanguage } from './replies';
+import { activityFailure, alertAdministrators, deliver, failureType, postAlert, waitForResume } from './delivery';
+import { humanTookOverSignal, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
+import {
+  asksForHuman,
+  budgetReply,
+  guessLanguage,
+  handoffNotice,
+  holdingReply,
+  LLM_DOWN_REPLY,
+  NO_MODEL_REPLY,
+  redactionNotice,
+  requestLanguage,
+  withReturnTime,
+} from './replies';
 
 /** The options both kinds of activity share. */
 type TurnActivityOptions = Pick<ActivityOptions, 'startToCloseTimeout' | 'scheduleToCloseTimeout' | 'retry'>;
@@ -50,50 +61,86 @@ export async function replyToMessages(turn: TurnInput): Promise<TurnResult> {
   return takeTurn(turn, childTurnActivities(), { idempotencyKey: `${workflowInfo().workflowId}:reply`, mayAnswer: () => !humanTookOver });
 }
 
+/** How a turn behaves beyond its activities; set by the conversation workflow. */
+export interface TurnOptions {
+  /** Stable per turn: the reply's idempotency key (the holding message derives its own). */
+  idempotencyKey: string;
+  /** Asked before anything is sent: a person may have taken over while the reply was prepared. */
+  mayAnswer: () => boolean;
+  /** Tell the customer why data was removed from their message, if it was (once per conversation). */
+  tellRedaction?: boolean;
+  /**
+   * The model call as a regular activity rather than a local one, so that workflow timers (the
+   * holding message) and updates (a takeover) are handled while it runs.
+   */
+  llmAsActivity?: boolean;
+}
+
 /**
  * One turn of a conversation: the customer's message (or a coalesced burst) in, one reply out.
  * record inbound + load context → LLM → send through Twilio → record the reply. A turn that asks for a
- * person says so in its result; the conversation workflow owns the status. `mayAnswer` is asked
- * before sending: a person may have taken over while the reply was prepared.
+ * person says so in its result; the conversation workflow owns the status. When the reply takes
+ * longer than the policy's holding time, one short holding message goes out first.
  */
-export async function takeTurn(turn: TurnInput, { crm, llm, notice }: TurnActivities, opts: { idempotencyKey: string; mayAnswer: () => boolean }): Promise<TurnResult> {
+export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: TurnOptions): Promise<TurnResult> {
+  const { crm, notice } = acts;
+  const llm = opts.llmAsActivity ? proxyActivities<Activities>(llmOptions) : acts.llm;
   const context = await crm.recordInboundMessages(turn);
+  /** Absent in turns recorded before the message policies existed. */
+  const policy: TurnPolicy | undefined = (context as { policy?: TurnPolicy }).policy;
   const texts = turn.messages.map((m) => m.body).filter((b) => b.trim() !== '');
+  const language = guessLanguage(texts);
 
+  let prepared = false;
+  const holding = policy?.holdingMessageMs ? holdOn(turn, policy.holdingMessageMs, () => prepared, crm, { ...opts, language }) : undefined;
   let reply: string;
   let escalation: TurnResult['escalation'];
-  if (texts.some(asksForHuman)) {
-    const language = requestLanguage(texts);
-    escalation = { cause: 'customer_request', language };
-    reply = await phraseHandoffNotice(notice, turn.integrationId, texts, language);
-  } else {
-    try {
-      const generated = await generate(llm, { integrationId: turn.integrationId, context, messages: texts.length ? texts : ['(the customer sent media without text)'] });
-      if (generated.kind === 'escalate') {
-        escalation = { cause: 'llm_tool', reason: generated.reason };
-        reply = generated.text || handoffNotice();
-      } else {
-        reply = generated.kind === 'llm' ? generated.text : NO_MODEL_REPLY;
+  try {
+    if (texts.some(asksForHuman)) {
+      const requested = requestLanguage(texts);
+      escalation = { cause: 'customer_request', language: requested };
+      reply = await phraseHandoffNotice(notice, { integrationId: turn.integrationId, messages: texts, customerId: context.customerId }, requested);
+    } else {
+      try {
+        const generated = await generate(llm, { integrationId: turn.integrationId, context, messages: texts.length ? texts : ['(the customer sent media without text)'] });
+        for (const alert of generated.alerts ?? []) await postAlert(alert);
+        if (generated.kind === 'escalate') {
+          escalation = { cause: 'llm_tool', reason: generated.reason };
+          reply = generated.text || handoffNotice();
+        } else if (generated.kind === 'over_budget') {
+          log.warn('Daily LLM token budget spent; answering with the fallback', { scope: generated.scope });
+          reply = budgetReply(language);
+        } else {
+          reply = generated.kind === 'llm' ? generated.text : NO_MODEL_REPLY;
+        }
+      } catch (err) {
+        const failure = activityFailure(err);
+        if (!failure) throw err;
+        await alertAdministrators(err);
+        log.error('Language model unavailable after retries; answering with the fallback', { error: failure.message });
+        reply = LLM_DOWN_REPLY;
+        escalation = { cause: 'llm_unavailable', reason: failure.message };
       }
-    } catch (err) {
-      const failure = activityFailure(err);
-      if (!failure) throw err;
-      await alertAdministrators(err);
-      log.error('Language model unavailable after retries; answering with the fallback', { error: failure.message });
-      reply = LLM_DOWN_REPLY;
-      escalation = { cause: 'llm_unavailable', reason: failure.message };
     }
+  } finally {
+    prepared = true;
   }
+  await holding; // the holding message, if it is going out, goes first
+
+  if (escalation) reply = withReturnTime(reply, escalation.language ?? language, policy?.afterHours, Date.now());
+  const redactions = [...new Set(turn.messages.flatMap((m) => m.redactions ?? []))];
+  const toldRedaction = Boolean(opts.tellRedaction && redactions.length > 0);
+  if (toldRedaction) reply = `${redactionNotice(language, redactions)}\n\n${reply}`;
 
   if (!opts.mayAnswer()) {
     log.info('A person took over while the reply was prepared; it is not sent', { conversationSid: turn.conversationSid });
-    return { reply, suppressed: true };
+    return { reply, suppressed: true, policy };
   }
   const { idempotencyKey } = opts;
   const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey }, opts.mayAnswer);
   if (sent.dropped) {
     log.info('A person took over while the reply waited to be sent; it is not sent', { conversationSid: turn.conversationSid });
-    return { reply, suppressed: true };
+    return { reply, suppressed: true, policy };
   }
   if (!sent.messageSid && !escalation) escalation = { cause: 'reply_held', reason: `Twilio ${sent.heldReason}: outside the 24-hour window` };
   await crm.recordReply({
@@ -108,7 +155,28 @@ export async function takeTurn(turn: TurnInput, { crm, llm, notice }: TurnActivi
     sentBy: 'bot',
     heldReason: sent.heldReason,
   });
-  return { reply, messageSid: sent.messageSid, escalation };
+  return { reply, messageSid: sent.messageSid, escalation, policy, ...(toldRedaction ? { toldRedaction } : {}) };
+}
+
+/**
+ * The response-time expectation: when the reply is not ready after `afterMs` (a workflow timer), one
+ * short holding message in the customer's language. A failure to send it never fails the turn.
+ */
+async function holdOn(turn: TurnInput, afterMs: number, prepared: () => boolean, crm: TurnActivities['crm'], opts: TurnOptions & { language: string }): Promise<void> {
+  if (await condition(prepared, afterMs)) return;
+  if (!opts.mayAnswer()) return;
+  const body = holdingReply(opts.language);
+  const idempotencyKey = `${opts.idempotencyKey}:holding`;
+  try {
+    const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body, idempotencyKey }, opts.mayAnswer);
+    if (!sent.messageSid) return;
+    await crm.recordReply({
+      integrationId: turn.integrationId, conversationSid: turn.conversationSid, author: sent.author, body, idempotencyKey,
+      messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: turn.messages[0]!.receivedAt, sentBy: 'bot',
+    });
+  } catch (err) {
+    log.warn('The holding message could not be sent; the reply follows as usual', { error: (err as Error).message });
+  }
 }
 
 /**
@@ -128,9 +196,9 @@ async function generate(llm: TurnActivities['llm'], input: Parameters<Activities
 }
 
 /** "A person will take over", in the customer's language: by the model when there is one, else the fixed text. */
-async function phraseHandoffNotice(notice: TurnActivities['notice'], integrationId: string, texts: string[], language: string): Promise<string> {
+async function phraseHandoffNotice(notice: TurnActivities['notice'], input: Parameters<Activities['writeHandoffNotice']>[0], language: string): Promise<string> {
   try {
-    return (await notice.writeHandoffNotice({ integrationId, messages: texts })) ?? handoffNotice(language);
+    return (await notice.writeHandoffNotice(input)) ?? handoffNotice(language);
   } catch (err) {
     log.warn('The model could not phrase the hand-off notice; the fixed text goes out', { error: (err as Error).message });
     return handoffNotice(language);

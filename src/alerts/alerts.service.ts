@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -31,6 +31,24 @@ export class AlertsService {
     return { id, integrationId, kind, message, createdAt: new Date(row!.created_at).toISOString() };
   }
 
+  /**
+   * Raises the alert for an incident identified by `key` (e.g. a budget on a given day) only the
+   * first time: returns it then, and null on every later call, from any process.
+   */
+  async raiseOnce(kind: AlertKind, message: string, integrationId: string | null, key: string): Promise<Alert | null> {
+    const id = uuidFromKey(`${kind}:${key}`);
+    const [existing] = await queryRows<{ id: string }>(this.db, `SELECT id FROM alerts WHERE id = $1`, [id]);
+    if (existing) return null;
+    const [inserted] = await queryRows<{ created_at: Date }>(
+      this.db,
+      `INSERT INTO alerts (id, integration_id, kind, message) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+      [id, integrationId, kind, message],
+    );
+    if (!inserted) return null;
+    this.logger.error(`ALERT ${kind}${integrationId ? ` (integration ${integrationId})` : ''}: ${message}`);
+    return { id, integrationId, kind, message, createdAt: new Date(inserted.created_at).toISOString() };
+  }
+
   async list(limit = 100): Promise<Alert[]> {
     const rows = await queryRows<{ id: string; integration_id: string | null; kind: AlertKind; message: string; created_at: Date }>(
       this.db,
@@ -39,4 +57,10 @@ export class AlertsService {
     );
     return rows.map((r) => ({ id: r.id, integrationId: r.integration_id, kind: r.kind, message: r.message, createdAt: new Date(r.created_at).toISOString() }));
   }
+}
+
+/** A stable UUID (version 5 layout) for a key, so an incident's alert has one id everywhere. */
+function uuidFromKey(key: string): string {
+  const h = createHash('sha256').update(key).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MessagePolicy } from '../policies/message-policy';
 
 /**
  * The configuration contract (README, `.env.example`): every variable the product reads, validated
@@ -87,6 +88,12 @@ const schema = z
     HANDOFF_SLA_MINUTES: integer(5, 1, 7 * 24 * 60),
     HANDOFF_REMINDER_MINUTES: integer(30, 1, 7 * 24 * 60),
     HANDOFF_MAX_REMINDERS: integer(3, 0, 100),
+    REDACT_CARD_NUMBERS: booleanFlag(true),
+    CUSTOMER_MESSAGES_PER_MINUTE: integer(20, 1, 120),
+    THROTTLED_REPLY_INTERVAL_SECONDS: integer(30, 1, 3600),
+    CUSTOMER_DAILY_TOKENS: integer(100_000, 0, 1_000_000_000),
+    INTEGRATION_DAILY_TOKENS: integer(5_000_000, 0, 1_000_000_000),
+    HOLDING_MESSAGE_SECONDS: integer(8, 0, 600),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
@@ -146,6 +153,8 @@ export interface AppConfig {
   workerMaxCachedWorkflows: number;
   /** Hand-off SLA: holding message + alert after `slaMs` without a person, then up to `maxReminders` reminders. */
   handoff: { slaMs: number; reminderMs: number; maxReminders: number };
+  /** Message policies every integration starts from; each may override them (PUT /api/integrations/:id/policies). */
+  policyDefaults: MessagePolicy;
 }
 
 export class ConfigError extends Error {
@@ -212,6 +221,17 @@ function toAppConfig(env: Env): AppConfig {
       slaMs: env.HANDOFF_SLA_MINUTES * 60_000,
       reminderMs: env.HANDOFF_REMINDER_MINUTES * 60_000,
       maxReminders: env.HANDOFF_MAX_REMINDERS,
+    },
+    policyDefaults: {
+      redaction: { cards: env.REDACT_CARD_NUMBERS, patterns: [] },
+      limits: {
+        customerMessagesPerMinute: env.CUSTOMER_MESSAGES_PER_MINUTE,
+        throttledReplyIntervalSeconds: env.THROTTLED_REPLY_INTERVAL_SECONDS,
+        customerDailyTokens: env.CUSTOMER_DAILY_TOKENS,
+        integrationDailyTokens: env.INTEGRATION_DAILY_TOKENS,
+      },
+      holdingMessageSeconds: env.HOLDING_MESSAGE_SECONDS,
+      businessHours: null,
     },
   };
 }

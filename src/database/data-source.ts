@@ -12,10 +12,11 @@ import { IntegrationEntity } from '../integrations/integration.entity';
 import { InitialSchema1764115200000 } from './migrations/1764115200000-initial-schema';
 import { FailurePolicies1764201600000 } from './migrations/1764201600000-failure-policies';
 import { HumanHandoff1764288000000 } from './migrations/1764288000000-human-handoff';
+import { MessagePolicies1764374400000 } from './migrations/1764374400000-message-policies';
 import { pgliteDriver } from './pglite-pool';
 
 export const entities = [IntegrationEntity, CustomerEntity, ConversationEntity, MessageEntity, InboxEventEntity, ApiKeyEntity, HandoffEventEntity];
-export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000];
+export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000, MessagePolicies1764374400000];
 
 /** An arbitrary constant naming the advisory lock that keeps concurrent boots from migrating twice. */
 const MIGRATION_LOCK = 7_204_117;

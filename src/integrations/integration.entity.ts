@@ -1,3 +1,4 @@
+import type { StoredPolicy } from '../policies/message-policy';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type IntegrationKind = 'twilio' | 'sandbox';
@@ -51,6 +52,10 @@ export class IntegrationEntity {
   /** An approved WhatsApp template (Content SID) sent instead of a reply outside the 24-hour window; its {{1}} gets the reply. */
   @Column('text', { name: 'template_content_sid', nullable: true })
   templateContentSid!: string | null;
+
+  /** Overrides of the message policies (redaction, limits, holding message, business hours); see src/policies. */
+  @Column('jsonb', { name: 'message_policy', default: () => "'{}'" })
+  messagePolicy!: StoredPolicy;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

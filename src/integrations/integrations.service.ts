@@ -9,6 +9,7 @@ import { CredentialsCipher } from '../security/credentials-cipher';
 import { SANDBOX_ACCOUNT_SID, SANDBOX_PHONE_NUMBER, sandboxAuthToken } from '../sandbox/sandbox';
 import { TwilioClients } from '../twilio/twilio-clients.service';
 import { isTwilioAuthError } from '../twilio/twilio-errors';
+import type { StoredPolicy } from '../policies/message-policy';
 import { type AnsweredEvent, IntegrationEntity } from './integration.entity';
 
 /** An integration with its usable tokens decrypted, for the webhook and the activities only. */
@@ -26,6 +27,7 @@ export interface IntegrationChanges {
   answeredEvent?: AnsweredEvent;
   systemPrompt?: string | null;
   templateContentSid?: string | null;
+  messagePolicy?: StoredPolicy;
 }
 
 const CACHE_TTL_MS = 5_000;
@@ -123,6 +125,7 @@ export class IntegrationsService {
     if (changes.answeredEvent !== undefined) integration.answeredEvent = changes.answeredEvent;
     if (changes.systemPrompt !== undefined) integration.systemPrompt = changes.systemPrompt;
     if (changes.templateContentSid !== undefined) integration.templateContentSid = changes.templateContentSid;
+    if (changes.messagePolicy !== undefined) integration.messagePolicy = changes.messagePolicy;
     const saved = await this.repo.save(integration);
     this.cache.delete(saved.accountSid);
     this.logger.log(`Integration ${saved.id} updated (${Object.keys(changes).filter((k) => k !== 'authToken' || changes.authToken).join(', ')})`);
@@ -192,6 +195,7 @@ export class IntegrationsService {
       answeredEvent: input.answeredEvent ?? 'onMessageAdd',
       systemPrompt: input.systemPrompt ?? null,
       templateContentSid: input.templateContentSid ?? null,
+      messagePolicy: {},
     });
     const saved = await this.repo.save(entity).catch((err: unknown) => {
       // Two connects of one account at once: the unique key lets one through.

@@ -101,7 +101,7 @@ export class LlmService {
   }
 
   /** "A person will take over", phrased by the model in the language the customer writes in. */
-  async handoffNotice(request: { businessName: string; messages: string[] }): Promise<string> {
+  async handoffNotice(request: { businessName: string; messages: string[] }): Promise<LlmReply> {
     const completion = await this.requireClient().chat.completions.create({
       model: this.config.openai.model,
       messages: [
@@ -116,7 +116,7 @@ export class LlmService {
     });
     const text = completion.choices[0]?.message?.content?.trim();
     if (!text) throw new Error('The language model returned an empty hand-off notice');
-    return text;
+    return { text, model: completion.model, promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
   }
 
   private requireClient(): OpenAI {

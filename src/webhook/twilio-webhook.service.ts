@@ -4,21 +4,27 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import { InboxService } from '../inbox/inbox.service';
 import { IntegrationsService } from '../integrations/integrations.service';
+import { BlockedSendersService } from '../policies/blocked-senders.service';
+import { MessagePoliciesService } from '../policies/message-policies.service';
+import { redact } from '../policies/redaction';
 import { TemporalClientService } from '../temporal/temporal-client.service';
 import { field, MESSAGE_EVENTS, type MessageEvent, readMessageEvent, type WebhookParams } from './webhook-event';
 
 export const WEBHOOK_PATH = '/api/twilio/webhook';
 
+/** What the webhook answers. `body`, when set, is the redacted text Twilio stores instead of the original (pre-action only). */
 export type WebhookOutcome =
   | { kind: 'forbidden'; reason: string }
+  | { kind: 'blocked' }
   | { kind: 'ignored'; reason: string }
-  | { kind: 'duplicate' }
-  | { kind: 'accepted'; delivered: boolean };
+  | { kind: 'duplicate'; body?: string }
+  | { kind: 'accepted'; delivered: boolean; body?: string };
 
 /**
- * The path of one Twilio webhook request: authenticate it, keep only customer messages, record it
- * in the inbox, hand it to the conversation workflow. Only a failed signature is refused; every
- * genuine request is answered 200, since any error status would block the customer's message.
+ * The path of one Twilio webhook request: authenticate it, keep only customer messages, refuse
+ * blocked senders, redact sensitive data, record it in the inbox, hand it to the conversation
+ * workflow. Only a failed signature and a blocked sender are refused (an error status blocks the
+ * message at the pre-action hook); every other genuine request is answered 200.
  */
 @Injectable()
 export class TwilioWebhookService {
@@ -29,6 +35,8 @@ export class TwilioWebhookService {
     private readonly integrations: IntegrationsService,
     private readonly inbox: InboxService,
     private readonly temporal: TemporalClientService,
+    private readonly blockedSenders: BlockedSendersService,
+    private readonly policies: MessagePoliciesService,
   ) {}
 
   async handle(request: { params: WebhookParams; signature?: string; idempotencyToken?: string; originalUrl: string }): Promise<WebhookOutcome> {
@@ -52,12 +60,25 @@ export class TwilioWebhookService {
       return { kind: 'ignored', reason: read.ignored };
     }
     const { conversationSid, message } = read.accepted;
+    if (await this.blockedSenders.isBlocked(integration.id, message.author)) {
+      // Too late to block a post-action event (Twilio stored it already): it is only kept from the agent.
+      if (eventType === 'onMessageAdd') return { kind: 'blocked' };
+      return { kind: 'ignored', reason: 'blocked sender' };
+    }
+    // Pure computation: the redacted text replaces the original everywhere from here on.
+    const redacted = redact(message.body, this.policies.effective(integration).redaction);
+    let body: string | undefined;
+    if (redacted.kinds.length > 0) {
+      message.body = redacted.text;
+      message.redactions = redacted.kinds;
+      if (eventType === 'onMessageAdd') body = redacted.text;
+    }
     const target = { integrationId: integration.id, conversationSid };
     const recorded = await this.inbox.record({ integrationId: integration.id, eventType: eventType!, conversationSid, message }).catch((err: Error) => {
       this.logger.error(`${eventType} ${conversationSid}: the inbox is unavailable (${err.message}); handing the message straight to Temporal`);
       return undefined;
     });
-    if (recorded && !recorded.isNew && recorded.row.status === 'delivered') return { kind: 'duplicate' };
+    if (recorded && !recorded.isNew && recorded.row.status === 'delivered') return { kind: 'duplicate', body };
 
     try {
       await this.temporal.deliverInbound(target, recorded?.row.message ?? message, { fast: Boolean(recorded) });
@@ -70,10 +91,11 @@ export class TwilioWebhookService {
         // make Twilio block the customer's message; it stays in the Twilio conversation for a person.
         this.logger.error(`${eventType} ${conversationSid} could not be recorded nor delivered; the agent will not answer it: ${(err as Error).message}`);
       }
-      return { kind: 'accepted', delivered: false };
+      return { kind: 'accepted', delivered: false, body };
     }
     if (recorded) await this.inbox.markDelivered(recorded.row.id).catch(() => undefined); // redelivery would be dropped as a duplicate
-    this.logger.log(`${eventType} ${conversationSid} accepted${this.config.logMessageBodies ? `: ${JSON.stringify(message.body)}` : ''}`);
-    return { kind: 'accepted', delivered: true };
+    const redactedNote = message.redactions ? ` (redacted: ${message.redactions.join(', ')})` : '';
+    this.logger.log(`${eventType} ${conversationSid} accepted${redactedNote}${this.config.logMessageBodies ? `: ${JSON.stringify(message.body)}` : ''}`);
+    return { kind: 'accepted', delivered: true, body };
   }
 }

@@ -11,6 +11,8 @@ import { IntegrationsService } from '../integrations/integrations.service';
 import { WaitingTurnsService } from '../integrations/waiting-turns.service';
 import { AlertsService } from '../alerts/alerts.service';
 import { LlmService } from '../llm/llm.service';
+import { MessagePoliciesService } from '../policies/message-policies.service';
+import { UsageService } from '../policies/usage.service';
 import { TwilioClients } from '../twilio/twilio-clients.service';
 import { temporalConnectionOptions } from '../temporal/connection-options';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
@@ -37,6 +39,8 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly twilio: TwilioClients,
     private readonly waitingTurns: WaitingTurnsService,
     private readonly alerts: AlertsService,
+    private readonly policies: MessagePoliciesService,
+    private readonly usage: UsageService,
   ) {}
 
   /**
@@ -56,6 +60,8 @@ export class WorkerService implements OnApplicationShutdown {
       alerts: this.alerts,
       llm: this.llm,
       twilio: this.twilio,
+      policies: this.policies,
+      usage: this.usage,
       config: this.config,
     });
     const queues = taskQueues(this.config.temporal.taskQueue);

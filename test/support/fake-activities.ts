@@ -1,7 +1,7 @@
 import type { Activities } from '../../activities';
 import type { GeneratedReply } from '../../activities/llm.activities';
 import type { OutboundRecord, StatusChange } from '../../src/conversations/conversations.service';
-import type { Alert, TurnInput } from '../../workflows/definitions';
+import type { Alert, TurnInput, TurnPolicy } from '../../workflows/definitions';
 
 /**
  * Activities that record what the workflows asked of them, for workflow tests on a real Temporal
@@ -24,13 +24,15 @@ export function fakeActivities() {
     beforeSend: async (): Promise<void> => undefined,
     /** What the integration's status check answers (a paused integration until a test resumes it). */
     integrationActive: true,
+    /** The message policies recordInboundMessages hands the workflow (generous limits, no holding message). */
+    policy: { messagesPerMinute: 120, throttledReplyIntervalMs: 1_000, holdingMessageMs: 0 } as TurnPolicy,
   };
   const activities: Activities = {
     async recordInboundMessages(turn) {
       await behaviour.beforeRecordInbound(turn);
       record.inbound.push(turn);
       record.turns.push(turn);
-      return { customerId: 'c', conversationId: 'v', customerName: null, history: [] };
+      return { customerId: 'c', conversationId: 'v', customerName: null, history: [], policy: behaviour.policy };
     },
     async generateReply({ messages }) {
       return behaviour.llm(messages);
