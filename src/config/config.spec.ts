@@ -55,6 +55,21 @@ describe('configuration', () => {
     expect(problemsOf({ DATABASE_URL: 'mysql://db' })[0]).toBe('DATABASE_URL must be a postgres:// or postgresql:// URL');
   });
 
+  test('message policy defaults come from the environment', () => {
+    expect(loadConfig({}).policyDefaults).toEqual({
+      redaction: { cards: true, patterns: [] },
+      limits: { customerMessagesPerMinute: 20, throttledReplyIntervalSeconds: 30, customerDailyTokens: 100_000, integrationDailyTokens: 5_000_000 },
+      holdingMessageSeconds: 8,
+      businessHours: null,
+    });
+    const custom = loadConfig({ REDACT_CARD_NUMBERS: 'false', CUSTOMER_MESSAGES_PER_MINUTE: '5', CUSTOMER_DAILY_TOKENS: '0', HOLDING_MESSAGE_SECONDS: '0' }).policyDefaults;
+    expect(custom).toMatchObject({ redaction: { cards: false }, limits: { customerMessagesPerMinute: 5, customerDailyTokens: 0 }, holdingMessageSeconds: 0 });
+    expect(problemsOf({ CUSTOMER_MESSAGES_PER_MINUTE: '0', HOLDING_MESSAGE_SECONDS: 'soon' })).toEqual([
+      'CUSTOMER_MESSAGES_PER_MINUTE must be at least 1',
+      'HOLDING_MESSAGE_SECONDS must be a number',
+    ]);
+  });
+
   test('empty values count as unset', () => {
     expect(loadConfig({ PORT: '', OPENAI_API_KEY: '  ' })).toMatchObject({ port: 3000, openai: { apiKey: undefined } });
   });
