@@ -72,7 +72,14 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'i-twilio-idempotency-token': randomUUID() },
       body: new URLSearchParams(params),
     });
+    if (response.status === 403 && ((await response.clone().json().catch(() => ({}))) as { error?: string }).error === 'sender_blocked') {
+      console.log('(this number is blocked: Twilio would drop the message)');
+      return;
+    }
     if (response.status !== 200) throw new Error(`The webhook answered ${response.status}: ${await response.text()}`);
+    // At the pre-action hook a `body` in the answer replaces the message's text (redaction).
+    const answer = (await response.json().catch(() => ({}))) as { body?: string };
+    if (answer.body !== undefined) console.log(`(redacted: Twilio stores your message as "${answer.body}")`);
   };
 
   /** Waits for the reply to a line; while a person owns the conversation there may be none, so not for long. */
