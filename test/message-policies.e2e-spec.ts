@@ -141,6 +141,18 @@ describe('message policies', () => {
     expect((await t.api('GET', '/api/usage?day=yesterday')).status).toBe(400);
   });
 
+  test('the integration-wide budget applies to every customer, with its own alert', async () => {
+    expect((await setPolicies({ limits: { integrationDailyTokens: 1 } })).status).toBe(200); // today's usage is already beyond it
+    const sid = newConversationSid();
+    const callsBefore = t.openai.requests.length;
+    await send(sid, 'Hello, can you help me?', 'whatsapp:+4915100000001');
+    const [reply] = await t.twilio.waitForMessages(1, { conversationSid: sid, timeoutMs: 20_000 });
+    expect(reply!.body).toBe(budgetReply('en'));
+    expect(t.openai.requests.length).toBe(callsBefore);
+    const alerts = (await (await t.api('GET', '/api/alerts')).json()) as { kind: string; message: string }[];
+    expect(alerts.filter((a) => a.kind === 'llm_budget_exhausted' && a.message.startsWith('The integration'))).toHaveLength(1);
+  });
+
   test('the policy endpoints are for administrators only', async () => {
     const res = await t.api('POST', '/api/keys', { name: 'Dana', role: 'agent' });
     const { key } = (await res.json()) as { key: string };

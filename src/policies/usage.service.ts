@@ -28,6 +28,7 @@ export class UsageService {
 
   /** The budget already spent today, if any (the customer's is checked first), with its alert the first time. */
   async spentBudget(integrationId: string, customerId: string, limits: Limits, opts = { raise: true }): Promise<{ scope: BudgetScope; alert: Alert | null } | null> {
+    if (limits.customerDailyTokens === 0 && limits.integrationDailyTokens === 0) return null;
     const day = usageDay();
     const { customer, integration } = await this.usedToday(integrationId, customerId, day);
     const scope: BudgetScope | null =
@@ -48,22 +49,30 @@ export class UsageService {
    */
   async record(input: { integrationId: string; customerId: string; promptTokens: number; completionTokens: number }, limits: Limits, opts = { raise: true }): Promise<Alert[]> {
     const day = usageDay();
-    await this.db.query(
-      `INSERT INTO llm_usage (integration_id, customer_id, day, calls, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, 1, $4, $5)
-       ON CONFLICT (integration_id, day, customer_id) DO UPDATE SET calls = llm_usage.calls + 1,
-         prompt_tokens = llm_usage.prompt_tokens + EXCLUDED.prompt_tokens, completion_tokens = llm_usage.completion_tokens + EXCLUDED.completion_tokens`,
+    // One statement: count the call, and read both totals after it (the subquery sees the table as it
+    // was before this statement, so the call's own tokens are added to it).
+    const [after] = await queryRows<{ customer: string; integration: string }>(
+      this.db,
+      `WITH counted AS (
+         INSERT INTO llm_usage (integration_id, customer_id, day, calls, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, 1, $4, $5)
+         ON CONFLICT (integration_id, day, customer_id) DO UPDATE SET calls = llm_usage.calls + 1,
+           prompt_tokens = llm_usage.prompt_tokens + EXCLUDED.prompt_tokens, completion_tokens = llm_usage.completion_tokens + EXCLUDED.completion_tokens
+         RETURNING prompt_tokens + completion_tokens AS customer)
+       SELECT counted.customer,
+              (SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) FROM llm_usage WHERE integration_id = $1 AND day = $3) + $4 + $5 AS integration
+       FROM counted`,
       [input.integrationId, input.customerId, day, input.promptTokens, input.completionTokens],
     );
-    const after = await this.usedToday(input.integrationId, input.customerId, day);
+    const used = { customer: Number(after!.customer), integration: Number(after!.integration) };
     const alerts: Alert[] = [];
     if (!opts.raise) return alerts;
     const crossed = (limit: number, used: number) => limit > 0 && used >= limit * BUDGET_WARNING_SHARE;
-    if (crossed(limits.customerDailyTokens, after.customer)) {
-      const alert = await this.alerts.raiseOnce('llm_budget_warning', `Customer ${input.customerId} has used 80 % of their daily LLM budget (${after.customer} of ${limits.customerDailyTokens} tokens)`, input.integrationId, `${input.integrationId}:${input.customerId}:${day}`);
+    if (crossed(limits.customerDailyTokens, used.customer)) {
+      const alert = await this.alerts.raiseOnce('llm_budget_warning', `Customer ${input.customerId} has used 80 % of their daily LLM budget (${used.customer} of ${limits.customerDailyTokens} tokens)`, input.integrationId, `${input.integrationId}:${input.customerId}:${day}`);
       if (alert) alerts.push(alert);
     }
-    if (crossed(limits.integrationDailyTokens, after.integration)) {
-      const alert = await this.alerts.raiseOnce('llm_budget_warning', `The integration has used 80 % of its daily LLM budget (${after.integration} of ${limits.integrationDailyTokens} tokens)`, input.integrationId, `${input.integrationId}:${day}`);
+    if (crossed(limits.integrationDailyTokens, used.integration)) {
+      const alert = await this.alerts.raiseOnce('llm_budget_warning', `The integration has used 80 % of its daily LLM budget (${used.integration} of ${limits.integrationDailyTokens} tokens)`, input.integrationId, `${input.integrationId}:${day}`);
       if (alert) alerts.push(alert);
     }
     return alerts;
