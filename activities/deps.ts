@@ -6,6 +6,7 @@ import type { WaitingTurnsService } from '../src/integrations/waiting-turns.serv
 import type { LlmService } from '../src/llm/llm.service';
 import type { MessagePoliciesService } from '../src/policies/message-policies.service';
 import type { UsageService } from '../src/policies/usage.service';
+import type { MessageScreenService } from '../src/policies/message-screen.service';
 import type { TwilioClients } from '../src/twilio/twilio-clients.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
@@ -18,5 +19,6 @@ export interface ActivityDeps {
   twilio: Pick<TwilioClients, 'get'>;
   policies: Pick<MessagePoliciesService, 'forTurn' | 'effective'>;
   usage: Pick<UsageService, 'spentBudget' | 'record'>;
+  screen: Pick<MessageScreenService, 'screen'>;
   config: AppConfig;
 }

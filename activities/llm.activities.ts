@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { CustomerContext } from '../src/conversations/conversations.service';
 import type { LlmReply } from '../src/llm/llm.service';
 import type { BudgetScope } from '../src/policies/usage.service';
@@ -26,12 +26,21 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
     const { integration } = await integrations.resolveById(integrationId);
     const { limits } = policies.effective(integration);
     if (customerId) {
-      const spent = await usage.spentBudget(integrationId, customerId, limits, opts);
+      // Bookkeeping never fails a reply: if usage cannot be read, the call goes ahead (logged).
+      const spent = await usage.spentBudget(integrationId, customerId, limits, opts).catch((err: Error) => {
+        log.warn('LLM usage unreadable; the budget is not checked for this call', { integrationId, error: err.message });
+        return null;
+      });
       if (spent) return { overBudget: spent.scope, alerts: spent.alert ? [spent.alert] : [] };
     }
     const reply = await call();
-    const usageOf = { integrationId, customerId: customerId!, promptTokens: reply.promptTokens ?? 0, completionTokens: reply.completionTokens ?? 0 };
-    const raised = customerId ? await usage.record(usageOf, limits, opts) : [];
+    if (!customerId) return { reply, alerts: [] };
+    // Nor can a failure to count the tokens make the activity retry (and call the model again).
+    const usageOf = { integrationId, customerId, promptTokens: reply.promptTokens ?? 0, completionTokens: reply.completionTokens ?? 0 };
+    const raised = await usage.record(usageOf, limits, opts).catch((err: Error) => {
+      log.error('LLM usage could not be recorded', { integrationId, tokens: usageOf.promptTokens + usageOf.completionTokens, error: err.message });
+      return [];
+    });
     return { reply, alerts: raised };
   }
 

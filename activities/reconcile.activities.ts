@@ -11,7 +11,7 @@ const GRACE_MS = 2 * 60_000;
  * proxy dropped it) by listing the recent messages of active conversations, and hands each to its
  * conversation workflow once (dedupe key `message:<MessageSid>`).
  */
-export function createReconcileActivities({ conversations, integrations, twilio, config }: ActivityDeps) {
+export function createReconcileActivities({ conversations, integrations, twilio, config, screen }: ActivityDeps) {
   return {
     async reconcileInbound(): Promise<{ checkedConversations: number; recovered: number }> {
       let checkedConversations = 0;
@@ -28,7 +28,11 @@ export function createReconcileActivities({ conversations, integrations, twilio,
           for (const m of recent.reverse()) {
             const at = m.dateCreated ?? new Date(now);
             if (!m.author || m.author === integration.agentIdentity || now - at.getTime() < GRACE_MS) continue;
-            const body = m.body ?? '';
+            // The webhook's checks apply: a blocked sender's message stays out, the rest is redacted
+            // (and compared with what the webhook recorded in its redacted form).
+            const screened = await screen.screen(integration, m.author, m.body ?? '');
+            if (screened.blocked) continue;
+            const body = screened.body;
             if (await conversations.knowsInbound(integration.id, { messageSid: m.sid, author: m.author, body, at })) continue;
             await signalInbound(Context.current().client, config, { integrationId: integration.id, conversationSid }, {
               dedupeKey: `message:${m.sid}`,
@@ -36,6 +40,7 @@ export function createReconcileActivities({ conversations, integrations, twilio,
               author: m.author,
               messageSid: m.sid,
               receivedAt: at.toISOString(),
+              ...(screened.redactions ? { redactions: screened.redactions } : {}),
             });
             recovered++;
             log.warn('Recovered a customer message whose webhook never arrived', { integrationId: integration.id, conversationSid, messageSid: m.sid });

@@ -23,6 +23,7 @@ import { WaitingTurnsService } from './integrations/waiting-turns.service';
 import { LlmService } from './llm/llm.service';
 import { BlockedSendersService } from './policies/blocked-senders.service';
 import { MessagePoliciesService } from './policies/message-policies.service';
+import { MessageScreenService } from './policies/message-screen.service';
 import { BlockedSendersController, PoliciesController, UsageController } from './policies/policies.controller';
 import { UsageService } from './policies/usage.service';
 import { TemporalClientService } from './temporal/temporal-client.service';
@@ -54,8 +55,10 @@ export class AppModule {
       AlertsService,
       MessagePoliciesService,
       UsageService,
+      BlockedSendersService,
+      MessageScreenService,
     ];
-    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, BlockedSendersService];
+    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService];
     const worker: Provider[] = [LlmService, WorkerService];
     return {
       module: AppModule,

@@ -5,6 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { conversationWorkflowId, type InboundMessage, inboundMessageSignal, taskQueues, transcriptQuery, type TurnPolicy } from '../workflows/definitions';
+import { type BusinessHours, WEEKDAYS } from '../workflows/business-hours';
 import { backAtNotice, budgetReply, handoffNotice, holdingReply, redactionNotice } from '../workflows/replies';
 import { eventually } from './support/eventually';
 import { fakeActivities } from './support/fake-activities';
@@ -139,13 +140,16 @@ describe('message policies in the conversation workflow', () => {
   });
 
   test('outside business hours a hand-off message says when the team is back', async () => {
-    const until = new Date(Date.now() + 3 * 24 * 3600_000).toISOString();
-    behaviour.policy = { ...basePolicy, afterHours: { until, timeZone: 'Europe/Madrid' } };
+    // Open one hour on the weekday three days from now: closed today, whatever the time.
+    const businessHours: BusinessHours = { timeZone: 'Europe/Madrid', hours: { [WEEKDAYS[new Date(Date.now() + 3 * 86_400_000).getUTCDay()]!]: ['09:00-10:00'] } };
+    behaviour.policy = { ...basePolicy, businessHours };
     const sid = 'CH-after-hours';
-    await start(sid, message('Quiero hablar con una persona'));
-    await eventually(async () => sentTo(sid), (s) => s.length >= 1);
-    const back = backAtNotice('es', { until, timeZone: 'Europe/Madrid' }, Date.now());
-    expect(back).toMatch(/volverá .+\(Europe\/Madrid\)/);
-    expect(sentTo(sid)).toEqual([`${handoffNotice('es')} ${back}`]);
+    const handle = await start(sid, message('Hola'));
+    await eventually(async () => sentTo(sid), (s) => s.length >= 1); // the policy arrives with the first turn
+    await handle.signal(inboundMessageSignal, message('Quiero hablar con una persona'));
+    await eventually(async () => sentTo(sid), (s) => s.length >= 2);
+    const back = backAtNotice('es', businessHours, Date.now());
+    expect(back).toMatch(/volverá .+ 09:00 \(Europe\/Madrid\)/);
+    expect(sentTo(sid)[1]).toBe(`${handoffNotice('es')} ${back}`);
   });
 });

@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { conversationWorkflowId } from '../workflows/definitions';
 import { budgetReply, redactionNotice } from '../workflows/replies';
 import { eventually } from './support/eventually';
-import { messageEvent, newConversationSid, startTestApp, type TestApp } from './support/test-app';
+import { ACCOUNT_SID, messageEvent, newConversationSid, startTestApp, type TestApp } from './support/test-app';
 
 const CARD = '4242 4242 4242 4242';
 
@@ -106,6 +106,33 @@ describe('message policies', () => {
     // Each replica trusts its copy for a few seconds; this one forgot it at once.
     expect((await send(sid, 'Hello again', author)).status).toBe(200);
     await t.twilio.waitForMessages(1, { conversationSid: sid, timeoutMs: 20_000 });
+  });
+
+  test('the reconciliation applies the same checks: a blocked sender stays out, a missed card number is redacted', async () => {
+    const blockedAuthor = 'whatsapp:+15550002222';
+    const cardAuthor = 'whatsapp:+15550003333';
+    const [blockedSid, cardSid] = [newConversationSid(), newConversationSid()];
+    await send(blockedSid, 'Hello', blockedAuthor);
+    await send(cardSid, 'Hello', cardAuthor);
+    await t.twilio.waitForMessages(1, { conversationSid: blockedSid, timeoutMs: 20_000 });
+    await t.twilio.waitForMessages(1, { conversationSid: cardSid, timeoutMs: 20_000 });
+    expect((await t.api('POST', '/api/blocked-senders', { phone: blockedAuthor })).status).toBe(201);
+    // Stored by Twilio three minutes ago, their webhooks never reached the agent (e.g. the hook timed
+    // out, so Twilio kept the original text: fail-open).
+    const past = new Date(Date.now() - 3 * 60_000);
+    t.twilio.addCustomerMessage(ACCOUNT_SID, blockedSid, { author: blockedAuthor, body: 'answer me!', dateCreated: past });
+    t.twilio.addCustomerMessage(ACCOUNT_SID, cardSid, { author: cardAuthor, body: `here is my card ${CARD}`, dateCreated: past });
+
+    const schedule = t.temporal.schedule.getHandle(`reconcile-inbound:${t.config.temporal.taskQueue}`);
+    await schedule.trigger();
+    const [action] = await eventually(async () => (await schedule.describe()).info.recentActions, (a) => a.length >= 1);
+    expect(await t.temporal.workflow.getHandle(action!.action.workflow.workflowId).result()).toMatchObject({ recovered: 1 });
+
+    const replies = await t.twilio.waitForMessages(2, { conversationSid: cardSid, timeoutMs: 20_000 });
+    expect(replies[1]!.body).toBe(`${redactionNotice('en', ['card'])}\n\nReply to: here is my card [card •••• 4242]`);
+    const stored = (await t.db.query(`SELECT m.body FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.conversation_sid = $1`, [cardSid])) as { body: string }[];
+    expect(JSON.stringify(stored).replace(/[ -]/g, '')).not.toContain('4242424242424242');
+    expect(t.twilio.messagesFor(blockedSid).filter((m) => m.author === 'agent')).toHaveLength(1);
   });
 
   test('a spent daily token budget: the fallback goes out without a model call, alerts once, usage is visible', async () => {

@@ -141,7 +141,6 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
     if (state.pending.length === 0) break;
 
-    if (state.status === 'closed') await safely('Reopening', () => handoff.reopen());
     if (state.status === 'bot') {
       // Beyond the customer's message-rate limit the burst waits, and is answered once per interval.
       const wait = throttleWaitMs(state, Date.now());
@@ -150,6 +149,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         await condition(() => state.status !== 'bot', wait);
       }
     }
+    if (state.status === 'closed') await safely('Reopening', () => handoff.reopen());
     if (state.status !== 'bot') {
       // A person owns the conversation or is awaited: record what the customer wrote, say nothing.
       const batch = state.pending.splice(0);
@@ -184,6 +184,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       state.failedTurns = 0;
       if (result.policy) state.policy = result.policy;
       if (result.toldRedaction) state.redactionNoticeSent = true;
+      if (result.holding) remember(state, { direction: 'outbound', text: result.holding.text, at: result.holding.at, messageSid: result.holding.messageSid, sentBy: 'bot' });
       if (!result.suppressed) remember(state, { direction: 'outbound', text: result.reply, at: new Date().toISOString(), messageSid: result.messageSid, sentBy: 'bot' });
       if (result.escalation && state.status === 'bot') await safely('Escalation', () => handoff.escalate(result.escalation!));
     } catch (err) {

@@ -4,6 +4,7 @@
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BusinessHours } from './business-hours';
 
 /** Task queue names, derived from the configured base name (TEMPORAL_TASK_QUEUE). */
 export const taskQueues = (base: string) => ({
@@ -103,8 +104,8 @@ export interface TurnPolicy {
   throttledReplyIntervalMs: number;
   /** A holding message goes out when the reply is not out after this long; 0 = never. */
   holdingMessageMs: number;
-  /** Set outside business hours: when the team is back (ISO) and the business's time zone. */
-  afterHours?: { until: string; timeZone: string };
+  /** When a person is around; outside these hours hand-off messages say when the team is back. */
+  businessHours?: BusinessHours;
 }
 
 export interface ConversationInput {
@@ -178,6 +179,8 @@ export interface TurnResult {
   policy?: TurnPolicy;
   /** The reply told the customer why data was removed from their message. */
   toldRedaction?: boolean;
+  /** The holding message sent before a slow reply. */
+  holding?: { text: string; at: string; messageSid: string };
   /** @deprecated Kept for histories of earlier turns; read `escalation`. */
   status?: ConversationStatus;
 }

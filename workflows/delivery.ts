@@ -107,8 +107,27 @@ export async function raiseAlert(kind: Alert['kind'], message: string, integrati
   await postAlert(alert);
 }
 
-/** Posts an alert already recorded (by an activity, once per incident) to ALERT_WEBHOOK_URL, durably. */
-export async function postAlert(alert: Alert): Promise<void> {
+/**
+ * Posts alerts an activity recorded for an incident (e.g. a budget spent today). The same alert may
+ * reach several workflows (an activity retried, conversations at the same moment): the alert
+ * workflow's id lets one of them post it, and the others' attempts are dropped here.
+ */
+export async function postIncidentAlerts(alerts: Alert[]): Promise<void> {
+  for (const alert of alerts) {
+    try {
+      await startChild(deliverAlert, {
+        workflowId: alertWorkflowId(alert.id),
+        args: [alert],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      log.info('Alert already posted by another workflow', { alertId: alert.id, error: (err as Error).message });
+    }
+  }
+}
+
+async function postAlert(alert: Alert): Promise<void> {
   await startChild(deliverAlert, { workflowId: alertWorkflowId(alert.id), args: [alert], parentClosePolicy: ParentClosePolicy.ABANDON });
 }
 

@@ -175,7 +175,7 @@ export class Handoff {
 
   /** Outside business hours (as of the latest turn), a hand-off message says when the team is back. */
   private withReturnTime(text: string): string {
-    return withReturnTime(text, this.state.language ?? 'en', this.state.policy?.afterHours, Date.now());
+    return withReturnTime(text, this.state.language ?? 'en', this.state.policy?.businessHours, Date.now());
   }
 
   private async tellCustomer(body: string, key: string, stillWanted: () => boolean): Promise<void> {

@@ -1,4 +1,5 @@
 /** The agent's fixed texts and the checks behind them: pure, deterministic, used inside workflows. */
+import { type BusinessHours, closedUntil } from './business-hours';
 
 export const NO_MODEL_REPLY =
   'No language model is configured for this assistant yet, so I cannot answer automatically. ' +
@@ -127,23 +128,25 @@ export const redactionNotice = (language: string, kinds: string[]) => {
 };
 
 /**
- * "Back on Monday, 09:00 (Europe/Madrid)" in the customer's language, or '' when the team is in (the
- * reopening time has passed by workflow time).
+ * "…will be back Monday 09:00 (Europe/Madrid)" in the customer's language, or '' while the team is
+ * in (by workflow time) or when no hours are set.
  */
-export function backAtNotice(language: string, afterHours: { until: string; timeZone: string } | undefined, now: number): string {
-  if (!afterHours || Date.parse(afterHours.until) <= now) return '';
+export function backAtNotice(language: string, businessHours: BusinessHours | undefined, now: number): string {
+  if (!businessHours) return '';
+  const until = closedUntil(businessHours, new Date(now));
+  if (!(until instanceof Date)) return '';
   let when: string;
   try {
-    const format = new Intl.DateTimeFormat(language, { weekday: 'long', hour: '2-digit', minute: '2-digit', timeZone: afterHours.timeZone });
-    when = `${format.format(new Date(afterHours.until))} (${afterHours.timeZone})`;
+    const format = new Intl.DateTimeFormat(language, { weekday: 'long', hour: '2-digit', minute: '2-digit', timeZone: businessHours.timeZone });
+    when = `${format.format(until)} (${businessHours.timeZone})`;
   } catch {
-    when = `${afterHours.until} (UTC)`;
+    when = `${until.toISOString()} (UTC)`;
   }
   return (BACK_AT[language] ?? BACK_AT.en!).replace('{when}', when);
 }
 
 /** A hand-off message with the team's return time appended when it is outside business hours. */
-export const withReturnTime = (text: string, language: string, afterHours: { until: string; timeZone: string } | undefined, now: number) => {
-  const back = backAtNotice(language, afterHours, now);
+export const withReturnTime = (text: string, language: string, businessHours: BusinessHours | undefined, now: number) => {
+  const back = backAtNotice(language, businessHours, now);
   return back ? `${text} ${back}` : text;
 };

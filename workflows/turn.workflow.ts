@@ -1,7 +1,7 @@
 import { type ActivityOptions, condition, log, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
-import { activityFailure, alertAdministrators, deliver, failureType, postAlert, waitForResume } from './delivery';
+import { activityFailure, alertAdministrators, deliver, failureType, postIncidentAlerts, waitForResume } from './delivery';
 import { humanTookOverSignal, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
 import {
   asksForHuman,
@@ -86,8 +86,9 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
   const { crm, notice } = acts;
   const llm = opts.llmAsActivity ? proxyActivities<Activities>(llmOptions) : acts.llm;
   const context = await crm.recordInboundMessages(turn);
-  /** Absent in turns recorded before the message policies existed. */
-  const policy: TurnPolicy | undefined = (context as { policy?: TurnPolicy }).policy;
+  // Only with the model call as an activity (the patch that came with the policies): a history from
+  // before it replays without the policies' timers even if a newer worker returned them.
+  const policy: TurnPolicy | undefined = opts.llmAsActivity ? (context as { policy?: TurnPolicy }).policy : undefined;
   const texts = turn.messages.map((m) => m.body).filter((b) => b.trim() !== '');
   const language = guessLanguage(texts);
 
@@ -103,7 +104,7 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
     } else {
       try {
         const generated = await generate(llm, { integrationId: turn.integrationId, context, messages: texts.length ? texts : ['(the customer sent media without text)'] });
-        for (const alert of generated.alerts ?? []) await postAlert(alert);
+        await postIncidentAlerts(generated.alerts ?? []);
         if (generated.kind === 'escalate') {
           escalation = { cause: 'llm_tool', reason: generated.reason };
           reply = generated.text || handoffNotice();
@@ -125,22 +126,22 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
   } finally {
     prepared = true;
   }
-  await holding; // the holding message, if it is going out, goes first
+  const holdingSent = await holding; // the holding message, if it is going out, goes first
 
-  if (escalation) reply = withReturnTime(reply, escalation.language ?? language, policy?.afterHours, Date.now());
+  if (escalation) reply = withReturnTime(reply, escalation.language ?? language, policy?.businessHours, Date.now());
   const redactions = [...new Set(turn.messages.flatMap((m) => m.redactions ?? []))];
   const toldRedaction = Boolean(opts.tellRedaction && redactions.length > 0);
   if (toldRedaction) reply = `${redactionNotice(language, redactions)}\n\n${reply}`;
 
   if (!opts.mayAnswer()) {
     log.info('A person took over while the reply was prepared; it is not sent', { conversationSid: turn.conversationSid });
-    return { reply, suppressed: true, policy };
+    return { reply, suppressed: true, policy, holding: holdingSent };
   }
   const { idempotencyKey } = opts;
   const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey }, opts.mayAnswer);
   if (sent.dropped) {
     log.info('A person took over while the reply waited to be sent; it is not sent', { conversationSid: turn.conversationSid });
-    return { reply, suppressed: true, policy };
+    return { reply, suppressed: true, policy, holding: holdingSent };
   }
   if (!sent.messageSid && !escalation) escalation = { cause: 'reply_held', reason: `Twilio ${sent.heldReason}: outside the 24-hour window` };
   await crm.recordReply({
@@ -155,27 +156,30 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
     sentBy: 'bot',
     heldReason: sent.heldReason,
   });
-  return { reply, messageSid: sent.messageSid, escalation, policy, ...(toldRedaction ? { toldRedaction } : {}) };
+  return { reply, messageSid: sent.messageSid, escalation, policy, holding: holdingSent, ...(toldRedaction ? { toldRedaction } : {}) };
 }
 
 /**
  * The response-time expectation: when the reply is not ready after `afterMs` (a workflow timer), one
  * short holding message in the customer's language. A failure to send it never fails the turn.
  */
-async function holdOn(turn: TurnInput, afterMs: number, prepared: () => boolean, crm: TurnActivities['crm'], opts: TurnOptions & { language: string }): Promise<void> {
-  if (await condition(prepared, afterMs)) return;
-  if (!opts.mayAnswer()) return;
+async function holdOn(turn: TurnInput, afterMs: number, prepared: () => boolean, crm: TurnActivities['crm'], opts: TurnOptions & { language: string }): Promise<TurnResult['holding']> {
+  if (await condition(prepared, afterMs)) return undefined;
+  const stillWanted = () => opts.mayAnswer() && !prepared();
+  if (!stillWanted()) return undefined;
   const body = holdingReply(opts.language);
   const idempotencyKey = `${opts.idempotencyKey}:holding`;
   try {
-    const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body, idempotencyKey }, opts.mayAnswer);
-    if (!sent.messageSid) return;
+    const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body, idempotencyKey }, stillWanted);
+    if (!sent.messageSid) return undefined;
     await crm.recordReply({
       integrationId: turn.integrationId, conversationSid: turn.conversationSid, author: sent.author, body, idempotencyKey,
       messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: turn.messages[0]!.receivedAt, sentBy: 'bot',
     });
+    return { text: body, at: sent.acceptedAt, messageSid: sent.messageSid };
   } catch (err) {
     log.warn('The holding message could not be sent; the reply follows as usual', { error: (err as Error).message });
+    return undefined;
   }
 }
 

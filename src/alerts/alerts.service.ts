@@ -32,21 +32,27 @@ export class AlertsService {
   }
 
   /**
-   * Raises the alert for an incident identified by `key` (e.g. a budget on a given day) only the
-   * first time: returns it then, and null on every later call, from any process.
+   * Raises the alert for an incident identified by `key` (e.g. a budget on a given day) once, from
+   * any process: returns it when new, and also for a few minutes after, so that a retried activity
+   * still hands it to its workflow (which posts it once, under the alert's workflow id); later, null.
    */
   async raiseOnce(kind: AlertKind, message: string, integrationId: string | null, key: string): Promise<Alert | null> {
     const id = uuidFromKey(`${kind}:${key}`);
-    const [existing] = await queryRows<{ id: string }>(this.db, `SELECT id FROM alerts WHERE id = $1`, [id]);
-    if (existing) return null;
     const [inserted] = await queryRows<{ created_at: Date }>(
       this.db,
       `INSERT INTO alerts (id, integration_id, kind, message) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING created_at`,
       [id, integrationId, kind, message],
     );
-    if (!inserted) return null;
-    this.logger.error(`ALERT ${kind}${integrationId ? ` (integration ${integrationId})` : ''}: ${message}`);
-    return { id, integrationId, kind, message, createdAt: new Date(inserted.created_at).toISOString() };
+    if (inserted) {
+      this.logger.error(`ALERT ${kind}${integrationId ? ` (integration ${integrationId})` : ''}: ${message}`);
+      return { id, integrationId, kind, message, createdAt: new Date(inserted.created_at).toISOString() };
+    }
+    const [recent] = await queryRows<{ message: string; created_at: Date }>(
+      this.db,
+      `SELECT message, created_at FROM alerts WHERE id = $1 AND created_at > now() - interval '5 minutes'`,
+      [id],
+    );
+    return recent ? { id, integrationId, kind, message: recent.message, createdAt: new Date(recent.created_at).toISOString() } : null;
   }
 
   async list(limit = 100): Promise<Alert[]> {

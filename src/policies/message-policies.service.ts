@@ -4,7 +4,6 @@ import { APP_CONFIG } from '../common/tokens';
 import type { IntegrationEntity } from '../integrations/integration.entity';
 import { IntegrationsService } from '../integrations/integrations.service';
 import type { TurnPolicy } from '../../workflows/definitions';
-import { closedUntil } from './business-hours';
 import { effectivePolicy, type MessagePolicy, type StoredPolicy } from './message-policy';
 
 /** Reads and changes an integration's message policies; gives each turn the part its workflow needs. */
@@ -30,8 +29,8 @@ export class MessagePoliciesService {
     return { policy: this.effective(integration), overrides: integration.messagePolicy };
   }
 
-  /** The policy a conversation workflow applies to its next turns, with the business hours at `now`. */
-  async forTurn(integrationId: string, now = new Date()): Promise<TurnPolicy> {
+  /** The policy a conversation workflow applies to its next turns. */
+  async forTurn(integrationId: string): Promise<TurnPolicy> {
     const { integration } = await this.integrations.resolveById(integrationId);
     const policy = this.effective(integration);
     const turn: TurnPolicy = {
@@ -39,8 +38,7 @@ export class MessagePoliciesService {
       throttledReplyIntervalMs: policy.limits.throttledReplyIntervalSeconds * 1000,
       holdingMessageMs: policy.holdingMessageSeconds * 1000,
     };
-    const until = policy.businessHours ? closedUntil(policy.businessHours, now) : null;
-    if (until instanceof Date) turn.afterHours = { until: until.toISOString(), timeZone: policy.businessHours!.timeZone };
+    if (policy.businessHours) turn.businessHours = policy.businessHours;
     return turn;
   }
 }

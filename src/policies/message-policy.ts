@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type BusinessHours, HOURS_RANGE, isTimeZone, WEEKDAYS } from './business-hours';
+import { type BusinessHours, HOURS_RANGE, isTimeZone, WEEKDAYS } from '../../workflows/business-hours';
 import { patternProblem, type RedactionSettings } from './redaction';
 
 /**
@@ -36,7 +36,13 @@ const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(
 
 const patternSchema = z
   .object({
-    name: z.string().trim().min(1).max(40).regex(/^[\p{L}\p{N} _.-]+$/u, 'letters, digits, spaces, _ . - only'),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .regex(/^[\p{L}\p{N} _.-]+$/u, 'letters, digits, spaces, _ . - only')
+      .refine((n) => n.toLowerCase() !== 'card', 'the name "card" is reserved for card numbers'),
     pattern: z.string().min(1),
     flags: z.enum(['', 'i']).optional(),
   })

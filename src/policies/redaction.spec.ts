@@ -1,4 +1,4 @@
-import { luhn, patternProblem, redact } from './redaction';
+import { luhn, patternProblem, redact, WITHHELD } from './redaction';
 
 const cardsOnly = { cards: true, patterns: [] };
 
@@ -11,6 +11,9 @@ describe('redaction', () => {
     ['Amex, 15 digits in 4-6-5 groups', 'amex 3782 822463 10005', 'amex [card •••• 0005]'],
     ['two cards', '4242424242424242 or 4000056655665556', '[card •••• 4242] or [card •••• 5556]'],
     ['at the start of a line', '4242424242424242\nis it ok?', '[card •••• 4242]\nis it ok?'],
+    ['dotted', 'it is 4242.4242.4242.4242', 'it is [card •••• 4242]'],
+    ['with double spaces', '4242  4242  4242  4242 ok', '[card •••• 4242] ok'],
+    ['with non-breaking spaces', '4242\u00a04242\u00a04242\u00a04242', '[card •••• 4242]'],
   ])('redacts a card number: %s', (_, input, expected) => {
     const result = redact(input, cardsOnly);
     expect(result.text).toBe(expected);
@@ -36,6 +39,23 @@ describe('redaction', () => {
     const result = redact('mi DNI es 12345678z y la tarjeta 4242 4242 4242 4242', settings);
     expect(result.text).toBe('mi DNI es [DNI redacted] y la tarjeta [card •••• 4242]');
     expect(result.kinds.sort()).toEqual(['DNI', 'card']);
+  });
+
+  it('runs configured patterns before cards, so a pattern sees the whole value', () => {
+    const iban = { name: 'IBAN', pattern: '\\b[A-Z]{2}\\d{2}(?: ?\\d{4}){5}\\b' };
+    const text = 'IBAN ES91 2100 0418 4502 0005 1332 please';
+    expect(redact(text, { cards: true, patterns: [iban] })).toEqual({ text: 'IBAN [IBAN redacted] please', kinds: ['IBAN'] });
+  });
+
+  it('stops a pattern that backtracks catastrophically and withholds the message (fail closed)', () => {
+    const started = performance.now();
+    const result = redact(`${'a'.repeat(40)} my card 4242424242424242`, { cards: true, patterns: [{ name: 'slow', pattern: '((a+))+b' }] });
+    expect(result).toEqual({ text: WITHHELD, kinds: ['unchecked'], timedOut: true });
+    expect(performance.now() - started).toBeLessThan(5_000); // not minutes: interrupted at PATTERN_TIMEOUT_MS
+  });
+
+  it('skips a stored pattern that no longer compiles instead of failing every message', () => {
+    expect(redact('hello 4242424242424242', { cards: true, patterns: [{ name: 'broken', pattern: '([0-9' }] }).text).toBe('hello [card •••• 4242]');
   });
 
   it('checks the Luhn sum', () => {

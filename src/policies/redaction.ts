@@ -1,3 +1,8 @@
+import vm from 'node:vm';
+import { Logger } from '@nestjs/common';
+
+const logger = new Logger('Redaction');
+
 /**
  * Redaction of sensitive data in a customer's message, on the webhook's request path (pure and fast:
  * the pre-action hook answers Twilio within its budget). What it returns is the only text Twilio,
@@ -23,14 +28,32 @@ export interface Redacted {
   text: string;
   /** What was removed: `card` and/or the names of the configured patterns. Empty when nothing was. */
   kinds: string[];
+  /** A configured pattern did not finish in time: the whole text was withheld (fail closed). */
+  timedOut?: boolean;
 }
 
-/** Runs of digits separated by single spaces or dashes: where a card number can hide. */
-const DIGIT_GROUPS = /\d+(?:[ -]\d+)*/g;
+/** Runs of digit groups separated by a space, non-breaking space, dot or dash (one or two): where a card number can hide. */
+const DIGIT_GROUPS = /\d+(?:[ \u00a0.-]{1,2}\d+)*/g;
 
+/** Longest time the configured patterns may take on one message, on the request path. */
+export const PATTERN_TIMEOUT_MS = 50;
+
+/** What replaces a message whose configured patterns did not finish in time. */
+export const WITHHELD = '[message withheld: it could not be checked for personal data]';
+
+/**
+ * Redacts the configured patterns first (so that e.g. an IBAN pattern sees the whole IBAN), then
+ * card numbers.
+ */
 export function redact(text: string, settings: RedactionSettings): Redacted {
   const kinds = new Set<string>();
   let result = text;
+  if (settings.patterns.length > 0) {
+    const matched = runPatterns(result, settings.patterns);
+    if (matched === 'timeout') return { text: WITHHELD, kinds: ['unchecked'], timedOut: true };
+    result = matched.text;
+    matched.kinds.forEach((k) => kinds.add(k));
+  }
   if (settings.cards) {
     result = result.replace(DIGIT_GROUPS, (run) => {
       const replaced = redactCardsIn(run);
@@ -38,13 +61,45 @@ export function redact(text: string, settings: RedactionSettings): Redacted {
       return replaced;
     });
   }
-  for (const p of settings.patterns) {
-    result = result.replace(compile(p), () => {
-      kinds.add(p.name);
-      return `[${p.name} redacted]`;
-    });
-  }
   return { text: result, kinds: [...kinds] };
+}
+
+/**
+ * The configured patterns run in a separate V8 context under a hard time limit: a pattern that
+ * backtracks catastrophically on some input is interrupted instead of stalling every request.
+ */
+const sandbox = vm.createContext({ input: '', patterns: [] as { name: string; re: RegExp }[], output: null as null | { text: string; kinds: string[] } });
+const applyPatterns = new vm.Script(`
+  (() => {
+    const kinds = [];
+    let text = input;
+    for (const p of patterns) {
+      text = text.replace(p.re, () => {
+        if (!kinds.includes(p.name)) kinds.push(p.name);
+        return '[' + p.name + ' redacted]';
+      });
+    }
+    output = { text, kinds };
+  })();
+`);
+
+function runPatterns(text: string, patterns: RedactionPattern[]): { text: string; kinds: string[] } | 'timeout' {
+  const compiledPatterns = patterns.flatMap((p) => {
+    const re = compile(p);
+    return re ? [{ name: p.name, re }] : [];
+  });
+  if (compiledPatterns.length === 0) return { text, kinds: [] };
+  Object.assign(sandbox, { input: text, patterns: compiledPatterns, output: null });
+  try {
+    applyPatterns.runInContext(sandbox, { timeout: PATTERN_TIMEOUT_MS });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout';
+    throw err;
+  } finally {
+    sandbox.input = '';
+  }
+  const output = sandbox.output as unknown as { text: string; kinds: string[] };
+  return { text: String(output.text), kinds: [...output.kinds].map(String) };
 }
 
 /**
@@ -52,7 +107,7 @@ export function redact(text: string, settings: RedactionSettings): Redacted {
  * longest sequence of whole groups that has 13–19 digits and passes the Luhn check.
  */
 function redactCardsIn(run: string): string {
-  const groups = run.split(/([ -])/); // digits, separator, digits, …
+  const groups = run.split(/([ \u00a0.-]{1,2})/); // digits, separator, digits, …
   const digits = groups.filter((_, i) => i % 2 === 0);
   const out: string[] = [];
   for (let start = 0; start < digits.length; ) {
@@ -90,17 +145,23 @@ export function luhn(number: string): boolean {
   return sum % 10 === 0;
 }
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, RegExp | null>();
 
-function compile(p: RedactionPattern): RegExp {
+/** The pattern as a global RegExp, compiled once; null (skipped, logged once) if it no longer compiles. */
+function compile(p: RedactionPattern): RegExp | null {
   const key = `${p.flags ?? ''}/${p.pattern}`;
   let re = compiled.get(key);
-  if (!re) {
-    re = new RegExp(p.pattern, `g${p.flags ?? ''}u`);
+  if (re === undefined) {
+    try {
+      re = new RegExp(p.pattern, `g${p.flags ?? ''}u`);
+    } catch (err) {
+      logger.error(`Redaction pattern "${p.name}" does not compile and is skipped: ${(err as Error).message}`);
+      re = null;
+    }
     if (compiled.size > 1000) compiled.clear();
     compiled.set(key, re);
   }
-  re.lastIndex = 0;
+  if (re) re.lastIndex = 0;
   return re;
 }
 
@@ -110,7 +171,8 @@ export const MAX_PATTERN_LENGTH = 200;
 /**
  * Why a configured pattern cannot be used, or null. Patterns run on every message on the request
  * path, so besides compiling they must not match the empty string (it would redact everywhere) and
- * must not nest quantifiers, the shape of catastrophic backtracking (`(a+)+`, `(\d*)*`, `(x{2,})+`).
+ * must not nest quantifiers, the commonest shape of catastrophic backtracking (`(a+)+`, `(x{2,})+`).
+ * This check cannot catch every slow pattern: the time limit at run time is what bounds them.
  */
 export function patternProblem(p: RedactionPattern): string | null {
   if (p.pattern.length > MAX_PATTERN_LENGTH) return `must be at most ${MAX_PATTERN_LENGTH} characters`;

@@ -4,9 +4,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import { InboxService } from '../inbox/inbox.service';
 import { IntegrationsService } from '../integrations/integrations.service';
-import { BlockedSendersService } from '../policies/blocked-senders.service';
-import { MessagePoliciesService } from '../policies/message-policies.service';
-import { redact } from '../policies/redaction';
+import { MessageScreenService } from '../policies/message-screen.service';
 import { TemporalClientService } from '../temporal/temporal-client.service';
 import { field, MESSAGE_EVENTS, type MessageEvent, readMessageEvent, type WebhookParams } from './webhook-event';
 
@@ -35,8 +33,7 @@ export class TwilioWebhookService {
     private readonly integrations: IntegrationsService,
     private readonly inbox: InboxService,
     private readonly temporal: TemporalClientService,
-    private readonly blockedSenders: BlockedSendersService,
-    private readonly policies: MessagePoliciesService,
+    private readonly screen: MessageScreenService,
   ) {}
 
   async handle(request: { params: WebhookParams; signature?: string; idempotencyToken?: string; originalUrl: string }): Promise<WebhookOutcome> {
@@ -54,25 +51,22 @@ export class TwilioWebhookService {
     if (eventType !== integration.answeredEvent) return { kind: 'ignored', reason: `${eventType}: this integration answers ${integration.answeredEvent}` };
     if (field(request.params, 'Author') === integration.agentIdentity) return { kind: 'ignored', reason: "the agent's own message" };
 
-    const read = readMessageEvent(request.params, request.idempotencyToken, receivedAt);
+    // Blocked senders and redaction first: from here on the redacted text is the only one (the dedupe
+    // hash of an event without token or MessageSid included).
+    const screened = await this.screen.screen(integration, field(request.params, 'Author') ?? '', field(request.params, 'Body') ?? '');
+    if (screened.blocked) {
+      // Too late to block a post-action event (Twilio stored it already): it is only kept from the agent.
+      return eventType === 'onMessageAdd' ? { kind: 'blocked' } : { kind: 'ignored', reason: 'blocked sender' };
+    }
+    const read = readMessageEvent({ ...request.params, Body: screened.body }, request.idempotencyToken, receivedAt);
     if ('ignored' in read) {
       this.logger.warn(`Signed ${eventType} for integration ${integration.id} ignored: ${read.ignored}`);
       return { kind: 'ignored', reason: read.ignored };
     }
     const { conversationSid, message } = read.accepted;
-    if (await this.blockedSenders.isBlocked(integration.id, message.author)) {
-      // Too late to block a post-action event (Twilio stored it already): it is only kept from the agent.
-      if (eventType === 'onMessageAdd') return { kind: 'blocked' };
-      return { kind: 'ignored', reason: 'blocked sender' };
-    }
-    // Pure computation: the redacted text replaces the original everywhere from here on.
-    const redacted = redact(message.body, this.policies.effective(integration).redaction);
-    let body: string | undefined;
-    if (redacted.kinds.length > 0) {
-      message.body = redacted.text;
-      message.redactions = redacted.kinds;
-      if (eventType === 'onMessageAdd') body = redacted.text;
-    }
+    if (screened.redactions) message.redactions = screened.redactions;
+    // At the pre-action hook Twilio stores this text instead of the original.
+    const body = screened.redactions && eventType === 'onMessageAdd' ? screened.body : undefined;
     const target = { integrationId: integration.id, conversationSid };
     const recorded = await this.inbox.record({ integrationId: integration.id, eventType: eventType!, conversationSid, message }).catch((err: Error) => {
       this.logger.error(`${eventType} ${conversationSid}: the inbox is unavailable (${err.message}); handing the message straight to Temporal`);

@@ -13,6 +13,7 @@ import { AlertsService } from '../alerts/alerts.service';
 import { LlmService } from '../llm/llm.service';
 import { MessagePoliciesService } from '../policies/message-policies.service';
 import { UsageService } from '../policies/usage.service';
+import { MessageScreenService } from '../policies/message-screen.service';
 import { TwilioClients } from '../twilio/twilio-clients.service';
 import { temporalConnectionOptions } from '../temporal/connection-options';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
@@ -41,6 +42,7 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly alerts: AlertsService,
     private readonly policies: MessagePoliciesService,
     private readonly usage: UsageService,
+    private readonly screen: MessageScreenService,
   ) {}
 
   /**
@@ -62,6 +64,7 @@ export class WorkerService implements OnApplicationShutdown {
       twilio: this.twilio,
       policies: this.policies,
       usage: this.usage,
+      screen: this.screen,
       config: this.config,
     });
     const queues = taskQueues(this.config.temporal.taskQueue);

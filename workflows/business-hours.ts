@@ -1,4 +1,7 @@
 /**
+ * Pure and deterministic (workflow time in, no I/O): used by the policies API to validate the hours,
+ * and by the conversation workflow when it writes a hand-off message.
+ *
  * When a person is around: the business's opening hours per weekday, in its time zone. Outside them
  * any hand-off message tells the customer when the team is back.
  */
