@@ -121,6 +121,7 @@ const BACK_AT: Record<string, string> = {
 };
 
 export const holdingReply = (language = 'en') => HOLDING_REPLY[language] ?? HOLDING_REPLY.en!;
+export const isHoldingReply = (text: string) => Object.values(HOLDING_REPLY).includes(text);
 export const budgetReply = (language = 'en') => BUDGET_REPLY[language] ?? BUDGET_REPLY.en!;
 export const redactionNotice = (language: string, kinds: string[]) => {
   const texts = REDACTION_NOTICE[language] ?? REDACTION_NOTICE.en!;

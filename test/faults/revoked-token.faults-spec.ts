@@ -1,6 +1,6 @@
 import { ACCOUNT_SID, messageEvent, newConversationSid, startTestApp, type TestApp } from '../support/test-app';
 import { eventually } from '../support/eventually';
-import { report, sendAll, waitForReplies } from './support';
+import { repliesOf, report, sendAll, waitForReplies } from './support';
 
 /**
  * Twilio revokes the agent's token while 30 conversations are being answered. At most one send per
@@ -31,8 +31,8 @@ describe('revoked Twilio token', () => {
     await waitForReplies(t, conversations, 2, 120_000);
 
     const alerts = ((await (await t.api('GET', '/api/alerts')).json()) as { kind: string }[]).filter((a) => a.kind === 'twilio_auth_failed');
-    const inOrder = conversations.every((sid, i) => t.twilio.messagesFor(sid).map((m) => m.body).join('|') === `Echo: one ${i}|Echo: two ${i}`);
-    const replies = conversations.map((sid) => t.twilio.messagesFor(sid).length);
+    const inOrder = conversations.every((sid, i) => repliesOf(t, sid).map((m) => m.body).join('|') === `Echo: one ${i}|Echo: two ${i}`);
+    const replies = conversations.map((sid) => repliesOf(t, sid).length);
     report('revoked-token', {
       conversations: 30,
       failedSendsBeforePause: rejectedBeforeResume,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findTemporalCli } from '../../src/temporal/embedded-temporal';
+import { isHoldingReply } from '../../workflows/replies';
 import type { TestApp } from '../support/test-app';
 
 export { freePort } from '../support/free-port';
@@ -54,13 +55,24 @@ export function requirePostgres(): void {
 }
 
 /** Per-conversation reply counts at the Twilio emulator: what was answered, lost and duplicated. */
+/**
+ * The agent's answers in a conversation. A holding message ("One moment…", sent when a reply is not
+ * out within HOLDING_MESSAGE_SECONDS, as it is during an outage) is not an answer: it is counted apart.
+ */
+export const repliesOf = (t: TestApp, sid: string) => t.twilio.messagesFor(sid).filter((m) => !isHoldingReply(m.body ?? ''));
+const holdingMessagesOf = (t: TestApp, sid: string) => t.twilio.messagesFor(sid).filter((m) => isHoldingReply(m.body ?? ''));
+
 export function tally(t: TestApp, conversations: string[]) {
-  const counts = conversations.map((sid) => t.twilio.messagesFor(sid).length);
+  const counts = conversations.map((sid) => repliesOf(t, sid).length);
+  const holding = conversations.map((sid) => holdingMessagesOf(t, sid).length);
   return {
     conversations: conversations.length,
     answered: counts.filter((n) => n > 0).length,
     lost: counts.filter((n) => n === 0).length,
     duplicates: counts.reduce((sum, n) => sum + Math.max(0, n - 1), 0),
+    holdingMessages: holding.reduce((a, b) => a + b, 0),
+    /** More than one holding message for one answer would be a duplicate too. */
+    repeatedHolding: holding.reduce((sum, n) => sum + Math.max(0, n - 1), 0),
   };
 }
 
@@ -148,5 +160,5 @@ function canConnect(port: number): Promise<boolean> {
 /** Waits, up to one overall deadline, until every conversation has `replies` replies at the Twilio emulator. */
 export async function waitForReplies(t: TestApp, conversations: string[], replies: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !conversations.every((sid) => t.twilio.messagesFor(sid).length >= replies)) await sleep(100);
+  while (Date.now() < deadline && !conversations.every((sid) => repliesOf(t, sid).length >= replies)) await sleep(100);
 }

@@ -52,7 +52,7 @@ describe('Temporal server stopped during load', () => {
     report('temporal-stopped-30s', { sent: conversations.length, ...figures, pendingWhileDown: pending, non200: acks.filter((s) => s !== 200).length, secondsFromRestartToLastReply: recoverySeconds, seconds: Math.round((Date.now() - started) / 1000) });
     expect(acks.every((s) => s === 200)).toBe(true);
     expect(pending).toBeGreaterThan(0);
-    expect(figures).toMatchObject({ answered: 150, lost: 0, duplicates: 0 });
+    expect(figures).toMatchObject({ answered: 150, lost: 0, duplicates: 0, repeatedHolding: 0 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from '../support/test-app';
-import { maxPerSecond, report, sendAll, sleep, waitForReplies } from './support';
+import { maxPerSecond, repliesOf, report, sendAll, sleep, waitForReplies } from './support';
 
 const SENDS_PER_SECOND = 5;
 
@@ -41,7 +41,7 @@ describe('Twilio outage: 429s, then 500s, then timeouts', () => {
     // A first attempt creates (POST); a retry first looks for its idempotency key (GET), then creates.
     const calls = t.twilio.requests.filter((r) => messagesPath.test(r.path));
     const creates = calls.filter((r) => r.method === 'POST');
-    const replies = conversations.map((sid) => t.twilio.messagesFor(sid).length);
+    const replies = conversations.map((sid) => repliesOf(t, sid).length);
     const figures = {
       sent: 40,
       replies: replies.reduce((a, b) => a + b, 0),
@@ -57,7 +57,7 @@ describe('Twilio outage: 429s, then 500s, then timeouts', () => {
     };
     report('twilio-outage', figures);
     for (const [i, sid] of conversations.entries()) {
-      expect(t.twilio.messagesFor(sid).map((m) => m.body)).toEqual([`Echo: first ${i}`, `Echo: second ${i}`]);
+      expect(repliesOf(t, sid).map((m) => m.body)).toEqual([`Echo: first ${i}`, `Echo: second ${i}`]);
     }
     expect(figures).toMatchObject({ replies: 40, lost: 0, duplicates: 0 });
     expect(figures.maxCallsPerSecond).toBeLessThanOrEqual(SENDS_PER_SECOND);

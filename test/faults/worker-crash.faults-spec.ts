@@ -38,6 +38,6 @@ describe('worker killed mid-send', () => {
 
     const figures = tally(t, conversations);
     report('worker-sigkill', { sent: conversations.length, ...figures, kills, seconds: Math.round((Date.now() - started) / 1000), maxSendsPerSecond: maxPerSecond(t.twilio.messages.map((m) => m.dateCreated)) });
-    expect(figures).toMatchObject({ answered: 300, lost: 0, duplicates: 0 });
+    expect(figures).toMatchObject({ answered: 300, lost: 0, duplicates: 0, repeatedHolding: 0 });
   });
 });
