@@ -1,5 +1,6 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { CustomerContext } from '../src/conversations/conversations.service';
+import type { IntegrationEntity } from '../src/integrations/integration.entity';
 import type { LlmReply } from '../src/llm/llm.service';
 import type { BudgetScope } from '../src/policies/usage.service';
 import type { Alert } from '../workflows/definitions';
@@ -13,7 +14,7 @@ export type GeneratedReply = (
   /** A daily token budget is spent: no model call was made. */
   | { kind: 'over_budget'; scope: 'customer' | 'integration' }
 ) & {
-  /** Budget alerts this call raised for the first time; the workflow delivers them. */
+  /** Budget alerts of this call (an incident's alert is handed out for a few minutes); the workflow posts each once. */
   alerts?: Alert[];
 };
 
@@ -22,8 +23,8 @@ const PERMANENT = new Set([400, 401, 403, 404, 422]);
 
 export function createLlmActivities({ llm, integrations, alerts, policies, usage }: ActivityDeps) {
   /** Checks the daily budgets before a model call; counts the call's tokens after it. */
-  async function withinBudget<T extends LlmReply>(integrationId: string, customerId: string | undefined, call: () => Promise<T>, opts = { raise: true }): Promise<{ reply: T; alerts: Alert[] } | { overBudget: BudgetScope; alerts: Alert[] }> {
-    const { integration } = await integrations.resolveById(integrationId);
+  async function withinBudget<T extends LlmReply>(integration: IntegrationEntity, customerId: string | undefined, call: () => Promise<T>, opts = { raise: true }): Promise<{ reply: T; alerts: Alert[] } | { overBudget: BudgetScope; alerts: Alert[] }> {
+    const integrationId = integration.id;
     const { limits } = policies.effective(integration);
     if (customerId) {
       // Bookkeeping never fails a reply: if usage cannot be read, the call goes ahead (logged).
@@ -53,7 +54,7 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
       if (!llm.configured) return { kind: 'no_model' };
       const { integration } = await integrations.resolveById(input.integrationId);
       try {
-        const result = await withinBudget(input.integrationId, input.context.customerId, () =>
+        const result = await withinBudget(integration, input.context.customerId, () =>
           llm.reply({
             businessName: integration.name,
             systemPrompt: integration.systemPrompt,
@@ -86,10 +87,10 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
      */
     async writeHandoffNotice(input: { integrationId: string; messages: string[]; customerId?: string }): Promise<string | null> {
       if (!llm.configured) return null;
-      const result = await withinBudget(input.integrationId, input.customerId, async () => {
-        const { integration } = await integrations.resolveById(input.integrationId);
-        return llm.handoffNotice({ businessName: integration.name, messages: input.messages });
-      }, { raise: false }); // the next reply raises any budget alert, and the workflow delivers it
+      const { integration } = await integrations.resolveById(input.integrationId);
+      const result = await withinBudget(integration, input.customerId, () => llm.handoffNotice({ businessName: integration.name, messages: input.messages }), {
+        raise: false, // the next reply raises any budget alert, and the workflow delivers it
+      });
       return 'reply' in result ? result.reply.text : null;
     },
   };

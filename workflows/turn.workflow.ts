@@ -1,7 +1,7 @@
 import { type ActivityOptions, condition, log, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
-import { activityFailure, alertAdministrators, deliver, failureType, postIncidentAlerts, waitForResume } from './delivery';
+import { activityFailure, alertAdministrators, type Delivered, deliver, failureType, postIncidentAlerts, waitForResume } from './delivery';
 import { humanTookOverSignal, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
 import {
   asksForHuman,
@@ -144,18 +144,7 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
     return { reply, suppressed: true, policy, holding: holdingSent };
   }
   if (!sent.messageSid && !escalation) escalation = { cause: 'reply_held', reason: `Twilio ${sent.heldReason}: outside the 24-hour window` };
-  await crm.recordReply({
-    integrationId: turn.integrationId,
-    conversationSid: turn.conversationSid,
-    author: sent.author,
-    body: reply,
-    idempotencyKey,
-    messageSid: sent.messageSid,
-    acceptedAt: sent.acceptedAt,
-    firstReceivedAt: turn.messages[0]!.receivedAt,
-    sentBy: 'bot',
-    heldReason: sent.heldReason,
-  });
+  await recordBotMessage(crm, turn, reply, idempotencyKey, sent);
   return { reply, messageSid: sent.messageSid, escalation, policy, holding: holdingSent, ...(toldRedaction ? { toldRedaction } : {}) };
 }
 
@@ -172,15 +161,28 @@ async function holdOn(turn: TurnInput, afterMs: number, prepared: () => boolean,
   try {
     const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body, idempotencyKey }, stillWanted);
     if (!sent.messageSid) return undefined;
-    await crm.recordReply({
-      integrationId: turn.integrationId, conversationSid: turn.conversationSid, author: sent.author, body, idempotencyKey,
-      messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: turn.messages[0]!.receivedAt, sentBy: 'bot',
-    });
+    await recordBotMessage(crm, turn, body, idempotencyKey, sent);
     return { text: body, at: sent.acceptedAt, messageSid: sent.messageSid };
   } catch (err) {
     log.warn('The holding message could not be sent; the reply follows as usual', { error: (err as Error).message });
     return undefined;
   }
+}
+
+/** Records a message the bot sent (or held) in this turn, with its latency from the turn's first message. */
+async function recordBotMessage(crm: TurnActivities['crm'], turn: TurnInput, body: string, idempotencyKey: string, sent: Delivered): Promise<void> {
+  await crm.recordReply({
+    integrationId: turn.integrationId,
+    conversationSid: turn.conversationSid,
+    author: sent.author,
+    body,
+    idempotencyKey,
+    messageSid: sent.messageSid,
+    acceptedAt: sent.acceptedAt,
+    firstReceivedAt: turn.messages[0]!.receivedAt,
+    sentBy: 'bot',
+    heldReason: sent.heldReason,
+  });
 }
 
 /**

@@ -31,8 +31,7 @@ export class MessagePoliciesService {
 
   /** The policy a conversation workflow applies to its next turns. */
   async forTurn(integrationId: string): Promise<TurnPolicy> {
-    const { integration } = await this.integrations.resolveById(integrationId);
-    const policy = this.effective(integration);
+    const policy = this.effective(await this.integrations.get(integrationId));
     const turn: TurnPolicy = {
       messagesPerMinute: policy.limits.customerMessagesPerMinute,
       throttledReplyIntervalMs: policy.limits.throttledReplyIntervalSeconds * 1000,

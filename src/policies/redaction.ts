@@ -19,7 +19,7 @@ export interface RedactionPattern {
 }
 
 export interface RedactionSettings {
-  /** Payment card numbers (13–19 digits, spaced or dashed, Luhn-checked). */
+  /** Payment card numbers (13–19 digits, plain or split by spaces, dashes or dots, Luhn-checked). */
   cards: boolean;
   patterns: RedactionPattern[];
 }
@@ -147,7 +147,7 @@ export function luhn(number: string): boolean {
 
 const compiled = new Map<string, RegExp | null>();
 
-/** The pattern as a global RegExp, compiled once; null (skipped, logged once) if it no longer compiles. */
+/** The pattern as a global RegExp (`replace` resets its position), compiled once; null (skipped, logged once) if it no longer compiles. */
 function compile(p: RedactionPattern): RegExp | null {
   const key = `${p.flags ?? ''}/${p.pattern}`;
   let re = compiled.get(key);
@@ -161,7 +161,6 @@ function compile(p: RedactionPattern): RegExp | null {
     if (compiled.size > 1000) compiled.clear();
     compiled.set(key, re);
   }
-  if (re) re.lastIndex = 0;
   return re;
 }
 

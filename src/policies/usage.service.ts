@@ -26,7 +26,7 @@ export class UsageService {
     private readonly alerts: AlertsService,
   ) {}
 
-  /** The budget already spent today, if any (the customer's is checked first), with its alert the first time. */
+  /** The budget already spent today, if any (the customer's is checked first), with its alert (see AlertsService.raiseOnce). */
   async spentBudget(integrationId: string, customerId: string, limits: Limits, opts = { raise: true }): Promise<{ scope: BudgetScope; alert: Alert | null } | null> {
     if (limits.customerDailyTokens === 0 && limits.integrationDailyTokens === 0) return null;
     const day = usageDay();
@@ -44,8 +44,8 @@ export class UsageService {
   }
 
   /**
-   * Counts one model call's tokens; returns the 80 % warnings raised by this call (each budget's
-   * warning is raised once a day, by the first call that finds it due and may raise).
+   * Counts one model call's tokens; returns the 80 % warnings that are due (each budget's warning is
+   * raised once a day, and handed out for a few minutes after: see AlertsService.raiseOnce).
    */
   async record(input: { integrationId: string; customerId: string; promptTokens: number; completionTokens: number }, limits: Limits, opts = { raise: true }): Promise<Alert[]> {
     const day = usageDay();
