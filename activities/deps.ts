@@ -8,6 +8,12 @@ import type { MessagePoliciesService } from '../src/policies/message-policies.se
 import type { UsageService } from '../src/policies/usage.service';
 import type { MessageScreenService } from '../src/policies/message-screen.service';
 import type { TwilioClients } from '../src/twilio/twilio-clients.service';
+import type { ToolCallsService } from '../src/conversations/tool-calls.service';
+import type { KnowledgeService } from '../src/knowledge/knowledge.service';
+import type { ProductsService } from '../src/catalogue/products.service';
+import type { OrdersService } from '../src/orders/orders.service';
+import type { SettingsService } from '../src/settings/settings.service';
+import type { PaymentsService } from '../src/payments/payments.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
 export interface ActivityDeps {
@@ -15,10 +21,16 @@ export interface ActivityDeps {
   integrations: Pick<IntegrationsService, 'resolveById' | 'pause' | 'list'>;
   waitingTurns: Pick<WaitingTurnsService, 'register' | 'remove'>;
   alerts: Pick<AlertsService, 'raise'>;
-  llm: Pick<LlmService, 'configured' | 'reply' | 'handoffNotice'>;
+  llm: Pick<LlmService, 'configured' | 'reply' | 'handoffNotice' | 'step'>;
   twilio: Pick<TwilioClients, 'get'>;
   policies: Pick<MessagePoliciesService, 'forTurn' | 'effective'>;
   usage: Pick<UsageService, 'spentBudget' | 'record'>;
   screen: Pick<MessageScreenService, 'screen'>;
+  toolCalls: Pick<ToolCallsService, 'record'>;
+  knowledge: Pick<KnowledgeService, 'search' | 'recordGap'>;
+  products: Pick<ProductsService, 'search'>;
+  orders: Pick<OrdersService, 'price' | 'place' | 'forCustomer' | 'byId' | 'setPaymentLink' | 'markPaid' | 'cancel'>;
+  settings: Pick<SettingsService, 'get'>;
+  payments: Pick<PaymentsService, 'createLink'>;
   config: AppConfig;
 }

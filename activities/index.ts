@@ -2,7 +2,9 @@ import { createAlertActivities } from './alert.activities';
 import { createCrmActivities } from './crm.activities';
 import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';
+import { createOrderActivities } from './order.activities';
 import { createReconcileActivities } from './reconcile.activities';
+import { createToolActivities } from './tool.activities';
 import { createTwilioActivities } from './twilio.activities';
 
 export type { ActivityDeps } from './deps';
@@ -15,6 +17,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createTwilioActivities(deps),
     ...createAlertActivities(deps),
     ...createReconcileActivities(deps),
+    ...createToolActivities(deps),
+    ...createOrderActivities(deps),
   };
 }
 

@@ -3,13 +3,15 @@ import type { CustomerContext } from '../src/conversations/conversations.service
 import type { IntegrationEntity } from '../src/integrations/integration.entity';
 import type { LlmReply } from '../src/llm/llm.service';
 import type { BudgetScope } from '../src/policies/usage.service';
-import type { Alert } from '../workflows/definitions';
+import { agentSystemPrompt } from '../src/llm/agent-prompt';
+import type { Alert, CheckedToolCall, ScratchMessage } from '../workflows/definitions';
+import { checkToolCall, toolSchemas } from './tools';
 import type { ActivityDeps } from './deps';
 
 export type GeneratedReply = (
   | { kind: 'llm'; text: string; model: string }
   /** The model called escalate_to_human; `text` tells the customer a person will take over. */
-  | { kind: 'escalate'; text: string; reason: string; model: string }
+  | { kind: 'escalate'; text: string; reason: string; model: string; cause?: 'llm_tool' | 'tool_failed' }
   | { kind: 'no_model' }
   /** A daily token budget is spent: no model call was made. */
   | { kind: 'over_budget'; scope: 'customer' | 'integration' }
@@ -21,9 +23,45 @@ export type GeneratedReply = (
 /** Status codes of an OpenAI-compatible API that retrying will not fix. */
 const PERMANENT = new Set([400, 401, 403, 404, 422]);
 
-export function createLlmActivities({ llm, integrations, alerts, policies, usage }: ActivityDeps) {
+export interface AgentStepInput {
+  integrationId: string;
+  conversationSid: string;
+  context: CustomerContext;
+  /** The customer's messages of this turn. */
+  messages: string[];
+  /** This turn's tool calls and results so far. */
+  scratch: ScratchMessage[];
+  /** The customer's language (en, es, de, fr, it, pt). */
+  language: string;
+  /** False once the turn's tool budget is spent: the model must answer in text. */
+  toolsAllowed: boolean;
+  /** Prefix of this step's keys in tool_calls. */
+  callKeyPrefix: string;
+}
+
+export type AgentStep = (
+  | { kind: 'answer'; text: string; model: string }
+  | { kind: 'tools'; content: string | null; calls: CheckedToolCall[]; model: string }
+  | { kind: 'no_model' }
+  | { kind: 'over_budget'; scope: 'customer' | 'integration' }
+) & { alerts?: Alert[] };
+
+export function createLlmActivities({ llm, integrations, alerts, policies, usage, settings, toolCalls }: ActivityDeps) {
+  /** A failed model call as the workflow's policy needs it: a rejected key pauses the integration. */
+  async function modelFailure(err: unknown, integrationId: string): Promise<unknown> {
+    const status = (err as { status?: number }).status;
+    if (status === 401) {
+      // Authentication errors pause processing: the turn waits until an administrator resumes.
+      const reason = 'The language model rejected the API key (OPENAI_API_KEY); replies wait until it is fixed and the integration resumed';
+      const alert = (await integrations.pause(integrationId, reason)) ? await alerts.raise('llm_auth_failed', reason, integrationId) : undefined;
+      return ApplicationFailure.create({ message: reason, type: 'LlmAuthError', nonRetryable: true, details: [{ alert }] });
+    }
+    if (status !== undefined && PERMANENT.has(status)) return ApplicationFailure.nonRetryable(`The language model refused the request (${status}): ${(err as Error).message}`, 'LlmRequestRejected');
+    return err;
+  }
+
   /** Checks the daily budgets before a model call; counts the call's tokens after it. */
-  async function withinBudget<T extends LlmReply>(integration: IntegrationEntity, customerId: string | undefined, call: () => Promise<T>, opts = { raise: true }): Promise<{ reply: T; alerts: Alert[] } | { overBudget: BudgetScope; alerts: Alert[] }> {
+  async function withinBudget<T extends Pick<LlmReply, 'promptTokens' | 'completionTokens'>>(integration: IntegrationEntity, customerId: string | undefined, call: () => Promise<T>, opts = { raise: true }): Promise<{ reply: T; alerts: Alert[] } | { overBudget: BudgetScope; alerts: Alert[] }> {
     const integrationId = integration.id;
     const { limits } = policies.effective(integration);
     if (customerId) {
@@ -69,15 +107,45 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
         if (reply.escalation) return { kind: 'escalate', text: reply.text, reason: reply.escalation.reason ?? 'requested by the model', model: reply.model, ...extra };
         return { kind: 'llm', text: reply.text, model: reply.model, ...extra };
       } catch (err) {
-        const status = (err as { status?: number }).status;
-        if (status === 401) {
-          // Authentication errors pause processing: the turn waits until an administrator resumes.
-          const reason = 'The language model rejected the API key (OPENAI_API_KEY); replies wait until it is fixed and the integration resumed';
-          const alert = (await integrations.pause(input.integrationId, reason)) ? await alerts.raise('llm_auth_failed', reason, input.integrationId) : undefined;
-          throw ApplicationFailure.create({ message: reason, type: 'LlmAuthError', nonRetryable: true, details: [{ alert }] });
+        throw await modelFailure(err, input.integrationId);
+      }
+    },
+
+    /**
+     * One model call of the agent's tool loop (the workflow runs the loop). The tool calls the model
+     * asks for come back checked against the registry: valid arguments with the tool's risk and
+     * activity options, or the error the model will read; invalid ones are recorded here.
+     */
+    async nextAgentStep(input: AgentStepInput): Promise<AgentStep> {
+      if (!llm.configured) return { kind: 'no_model' };
+      const { integration } = await integrations.resolveById(input.integrationId);
+      const business = await settings.get();
+      const system = agentSystemPrompt({
+        businessName: business.businessName ?? integration.name, tone: business.tone, instructions: integration.systemPrompt,
+        customerName: input.context.customerName, language: input.language, today: new Date().toISOString().slice(0, 10),
+      });
+      try {
+        const result = await withinBudget(integration, input.context.customerId, () =>
+          llm.step({ system, history: input.context.history, messages: input.messages, scratch: input.scratch, tools: input.toolsAllowed ? toolSchemas() : undefined }),
+        );
+        const extra = result.alerts.length > 0 ? { alerts: result.alerts } : {};
+        if (!('reply' in result)) return { kind: 'over_budget', scope: result.overBudget, ...extra };
+        const { reply } = result;
+        if (reply.toolCalls.length === 0 || !input.toolsAllowed) {
+          if (!reply.content) throw new Error('The language model returned an empty reply');
+          return { kind: 'answer', text: reply.content, model: reply.model, ...extra };
         }
-        if (status !== undefined && PERMANENT.has(status)) throw ApplicationFailure.nonRetryable(`The language model refused the request (${status}): ${(err as Error).message}`, 'LlmRequestRejected');
-        throw err;
+        const calls = await Promise.all(reply.toolCalls.map(async (call): Promise<CheckedToolCall> => {
+          const checked = checkToolCall(call.name, call.arguments);
+          if ('error' in checked) {
+            await toolCalls.record({ integrationId: input.integrationId, conversationSid: input.conversationSid, callKey: `${input.callKeyPrefix}:${call.id}`, tool: call.name.slice(0, 64), arguments: call.arguments.slice(0, 2000), outcome: 'invalid', result: { error: checked.error } });
+            return { ...call, error: checked.error };
+          }
+          return { ...call, args: checked.args, risk: checked.tool.risk, activity: checked.tool.activity };
+        }));
+        return { kind: 'tools', content: reply.content, calls, model: reply.model, ...extra };
+      } catch (err) {
+        throw await modelFailure(err, input.integrationId);
       }
     },
 

@@ -31,6 +31,17 @@ import { TwilioClients } from './twilio/twilio-clients.service';
 import { TwilioWebhookController } from './webhook/twilio-webhook.controller';
 import { TwilioWebhookService } from './webhook/twilio-webhook.service';
 import { WorkerService } from './worker/worker.service';
+import { ProductsController } from './catalogue/products.controller';
+import { ProductsService } from './catalogue/products.service';
+import { ToolCallsService } from './conversations/tool-calls.service';
+import { KnowledgeController } from './knowledge/knowledge.controller';
+import { KnowledgeService } from './knowledge/knowledge.service';
+import { OrdersController } from './orders/orders.controller';
+import { OrdersService } from './orders/orders.service';
+import { PayPageController } from './payments/pay-page.controller';
+import { PaymentsService } from './payments/payments.service';
+import { SettingsController } from './settings/settings.controller';
+import { SettingsService } from './settings/settings.service';
 
 export interface ProcessRoles {
   /** The HTTP api: webhook, admin API, inbox redelivery. */
@@ -57,9 +68,14 @@ export class AppModule {
       UsageService,
       BlockedSendersService,
       MessageScreenService,
+      SettingsService,
+      KnowledgeService,
+      ProductsService,
+      OrdersService,
+      ToolCallsService,
     ];
     const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService];
-    const worker: Provider[] = [LlmService, WorkerService];
+    const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
     return {
       module: AppModule,
       imports: [
@@ -70,7 +86,8 @@ export class AppModule {
         TypeOrmModule.forFeature([IntegrationEntity]),
       ],
       controllers: roles.api
-        ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController]
+        ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController,
+            SettingsController, KnowledgeController, ProductsController, OrdersController, PayPageController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

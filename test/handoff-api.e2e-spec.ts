@@ -124,7 +124,7 @@ describe('human hand-off API', () => {
     await eventually(() => statusOf(sid), (s) => s === 'waiting_for_human');
     expect((await transcript(sid)).handoffs).toEqual([expect.objectContaining({ cause: 'llm_tool', reason: 'refund of 900 EUR' })]);
     const offered = t.openai.requests.find((r) => JSON.stringify(r.messages).includes('Erstattung'))!;
-    expect(offered.tools?.map((tool) => tool.function.name)).toEqual(['escalate_to_human']);
+    expect(offered.tools?.map((tool) => tool.function.name)).toContain('escalate_to_human');
     expect(t.openai.schemaProblems).toEqual([]);
   });
 

@@ -35,9 +35,9 @@ describe('message policies in the conversation workflow', () => {
     env = await startTimeSkipping();
     const counting = {
       ...activities,
-      async generateReply(input: Parameters<typeof activities.generateReply>[0]) {
+      async nextAgentStep(input: Parameters<typeof activities.nextAgentStep>[0]) {
         llmCalls.push(input.messages);
-        return activities.generateReply(input);
+        return activities.nextAgentStep(input);
       },
     };
     workers.push(

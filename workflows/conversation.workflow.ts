@@ -52,6 +52,11 @@ const INLINE_TURNS = 'inline-turns';
  * takeover act while it runs. Before this patch it was a local activity.
  */
 const LLM_AS_ACTIVITY = 'llm-as-activity';
+/**
+ * The agent with tools: the LLM ⇄ tool loop runs in the workflow, side effects wait for the
+ * customer's confirmation. Before this patch the model call answered in one activity.
+ */
+const AGENT_TOOLS = 'agent-tools';
 
 /**
  * One workflow per conversation (`conversation:<integration>:<ConversationSid>`), started by the
@@ -175,6 +180,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           mayAnswer: () => state.status === 'bot',
           tellRedaction: !state.redactionNoticeSent,
           llmAsActivity: patched(LLM_AS_ACTIVITY),
+          tools: patched(AGENT_TOOLS),
+          pendingAction: state.pendingAction,
         });
       } else {
         // Conversations whose history ran turns as child workflows replay them that way.
@@ -184,6 +191,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       state.failedTurns = 0;
       if (result.policy) state.policy = result.policy;
       if (result.toldRedaction) state.redactionNoticeSent = true;
+      if (result.pendingAction !== undefined) state.pendingAction = result.pendingAction ?? undefined;
+      for (const call of result.toolCalls ?? []) remember(state, { direction: 'tool', text: `${call.name}: ${call.outcome}`, at: new Date().toISOString() });
       if (result.holding) remember(state, { direction: 'outbound', text: result.holding.text, at: result.holding.at, messageSid: result.holding.messageSid, sentBy: 'bot' });
       if (!result.suppressed) remember(state, { direction: 'outbound', text: result.reply, at: new Date().toISOString(), messageSid: result.messageSid, sentBy: 'bot' });
       if (result.escalation && state.status === 'bot') await safely('Escalation', () => handoff.escalate(result.escalation!));

@@ -40,6 +40,7 @@ export type StatusChangeCause =
   | 'llm_unavailable' // the model failed after its retries
   | 'reply_held' // a reply could not go out (outside the 24-hour window, no template)
   | 'repeated_failures' // turns kept failing
+  | 'tool_failed' // a confirmed action could not be completed
   | 'agent_takeover'
   | 'agent_handback'
   | 'agent_close'
@@ -148,10 +149,13 @@ export interface CarriedState {
   policy?: TurnPolicy;
   /** The customer has been told why data was removed from a message (once per conversation). */
   redactionNoticeSent?: boolean;
+  /** A side effect summarised to the customer, waiting for their YES. */
+  pendingAction?: PendingAction;
 }
 
 export interface TranscriptEntry {
-  direction: 'inbound' | 'outbound';
+  /** `tool`: a tool call of the agent (`text` names it and its outcome). */
+  direction: 'inbound' | 'outbound' | 'tool';
   text: string;
   at: string;
   /** For outbound entries: `bot` or `agent:<name>`. */
@@ -181,6 +185,10 @@ export interface TurnResult {
   toldRedaction?: boolean;
   /** The holding message sent before a slow reply. */
   holding?: { text: string; at: string; messageSid: string };
+  /** The side effect now waiting for the customer's YES; null when the turn settled the one before. */
+  pendingAction?: PendingAction | null;
+  /** The tool calls the turn made, for the transcript. */
+  toolCalls?: { name: string; outcome: string }[];
   /** @deprecated Kept for histories of earlier turns; read `escalation`. */
   status?: ConversationStatus;
 }
@@ -231,3 +239,64 @@ export interface Alert {
 }
 
 export const alertWorkflowId = (alertId: string) => `alert:${alertId}`;
+
+/** A tool's activity options, from the tool registry. */
+export interface ToolActivityOptions {
+  timeoutSeconds: number;
+  maximumAttempts: number;
+}
+
+/** A tool call the model asked for, as the step activity checked it: valid arguments, or the error the model reads. */
+export interface CheckedToolCall {
+  /** The model's id of the call. */
+  id: string;
+  name: string;
+  /** The model's raw arguments (JSON text). */
+  arguments: string;
+  /** Valid arguments (absent when invalid). */
+  args?: unknown;
+  error?: string;
+  risk?: 'read' | 'write' | 'approval';
+  activity?: ToolActivityOptions;
+}
+
+/** This turn's exchange with the model beyond the conversation's messages: its tool calls and their results. */
+export type ScratchMessage =
+  | { role: 'assistant'; content: string | null; toolCalls: { id: string; name: string; arguments: string }[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+/**
+ * A side effect the customer was shown a summary of, bound to the hash of its validated arguments.
+ * Only their YES before `expiresAt` runs it, once (idempotency key: workflow id + hash).
+ */
+export interface PendingAction {
+  tool: string;
+  args: unknown;
+  hash: string;
+  /** The proposing call's key in tool_calls. */
+  callKey: string;
+  summary: string;
+  /** Workflow time (ms) after which a YES no longer runs it. */
+  expiresAt: number;
+  activity: ToolActivityOptions;
+  language: string;
+}
+
+/** A long-lived business process a confirmed action starts, each its own workflow. */
+export type BusinessProcess = { kind: 'order'; orderId: string; number: string; paymentTimeoutMs: number; language: string };
+
+export const orderWorkflowId = (number: string) => `order:${number}`;
+
+export interface OrderWorkflowInput {
+  orderId: string;
+  number: string;
+  integrationId: string;
+  conversationSid: string;
+  language: string;
+  /** One reminder after this long unpaid; cancelled after twice this long. */
+  paymentTimeoutMs: number;
+}
+
+/** The payment provider confirmed the payment (the sandbox pay page, or Stripe's webhook). */
+export const orderPaidSignal = defineSignal<[{ provider: string; reference: string }]>('orderPaid');
+export const orderStatusQuery = defineQuery<'awaiting_payment' | 'paid' | 'cancelled'>('orderStatus');

@@ -3,3 +3,4 @@ export { deliverAlert } from './alert.workflow';
 export { conversationWorkflow } from './conversation.workflow';
 export { replyToMessages } from './turn.workflow';
 export { reconcileInbound } from './reconcile.workflow';
+export { orderWorkflow } from './order.workflow';

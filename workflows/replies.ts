@@ -70,8 +70,13 @@ const LANGUAGE_WORDS: Record<string, string[]> = {
 
 /** The customer's language among those the fixed texts exist in, by counting common words (English when unsure). */
 export function guessLanguage(texts: string[]): string {
+  return detectLanguage(texts) ?? 'en';
+}
+
+/** Like guessLanguage, but undefined when no word gives the language away ("ok", "1042"). */
+export function detectLanguage(texts: string[]): string | undefined {
   const words = texts.join(' ').toLowerCase().split(/[^\p{L}]+/u).filter(Boolean);
-  let best = 'en';
+  let best: string | undefined;
   let bestScore = 0;
   for (const [language, common] of Object.entries(LANGUAGE_WORDS)) {
     const score = words.filter((w) => common.includes(w)).length;

@@ -1,11 +1,14 @@
 import { type ActivityOptions, condition, log, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { GeneratedReply } from '../activities/llm.activities';
+import { type AgentInput, type AgentOutcome, runAgent } from './agent';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { activityFailure, alertAdministrators, type Delivered, deliver, failureType, postIncidentAlerts, waitForResume } from './delivery';
-import { humanTookOverSignal, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
+import { humanTookOverSignal, type PendingAction, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
 import {
   asksForHuman,
   budgetReply,
+  detectLanguage,
   guessLanguage,
   handoffNotice,
   holdingReply,
@@ -22,7 +25,7 @@ type TurnActivityOptions = Pick<ActivityOptions, 'startToCloseTimeout' | 'schedu
 /** How a turn reaches its activities: as activities (turn child workflows) or local activities (inline turns). */
 export interface TurnActivities {
   crm: Pick<Activities, 'recordInboundMessages' | 'recordReply'>;
-  llm: Pick<Activities, 'generateReply'>;
+  llm: Pick<Activities, 'generateReply' | 'nextAgentStep'>;
   notice: Pick<Activities, 'writeHandoffNotice'>;
 }
 
@@ -74,6 +77,10 @@ export interface TurnOptions {
    * holding message) and updates (a takeover) are handled while it runs.
    */
   llmAsActivity?: boolean;
+  /** The agent with tools: the LLM ⇄ tool loop runs in the workflow (agent.ts). Requires llmAsActivity. */
+  tools?: boolean;
+  /** The side effect waiting for this customer's YES (with `tools`). */
+  pendingAction?: PendingAction;
 }
 
 /**
@@ -90,23 +97,31 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
   // before it replays without the policies' timers even if a newer worker returned them.
   const policy: TurnPolicy | undefined = opts.llmAsActivity ? (context as { policy?: TurnPolicy }).policy : undefined;
   const texts = turn.messages.map((m) => m.body).filter((b) => b.trim() !== '');
-  const language = guessLanguage(texts);
+  const tools = Boolean(opts.tools && opts.llmAsActivity);
+  // With tools, a message that does not give its language away ("ok", "1042") keeps the customer's last known one.
+  const known = tools ? (detectLanguage(texts) ?? (context as { language?: string | null }).language ?? undefined) : undefined;
+  const language = known ?? guessLanguage(texts);
 
   let prepared = false;
   const holding = policy?.holdingMessageMs ? holdOn(turn, policy.holdingMessageMs, () => prepared, crm, { ...opts, language }) : undefined;
   let reply: string;
   let escalation: TurnResult['escalation'];
+  let agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls'> = { toolCalls: [] };
   try {
     if (texts.some(asksForHuman)) {
+      if (opts.pendingAction) agent = { ...agent, pendingAction: null }; // a person takes it from here
       const requested = requestLanguage(texts);
       escalation = { cause: 'customer_request', language: requested };
       reply = await phraseHandoffNotice(notice, { integrationId: turn.integrationId, messages: texts, customerId: context.customerId }, requested);
     } else {
       try {
-        const generated = await generate(llm, { integrationId: turn.integrationId, context, messages: texts.length ? texts : ['(the customer sent media without text)'] });
+        const messages = texts.length ? texts : ['(the customer sent media without text)'];
+        const generated: GeneratedReply = tools
+          ? await agentTurn(llm, { integrationId: turn.integrationId, conversationSid: turn.conversationSid, context, messages, language: known ?? '', turnKey: opts.idempotencyKey.replace(/:reply$/, ''), pendingAction: opts.pendingAction }, (outcome) => (agent = outcome))
+          : await generate(llm, { integrationId: turn.integrationId, context, messages });
         await postIncidentAlerts(generated.alerts ?? []);
         if (generated.kind === 'escalate') {
-          escalation = { cause: 'llm_tool', reason: generated.reason };
+          escalation = { cause: generated.cause ?? 'llm_tool', reason: generated.reason };
           reply = generated.text || handoffNotice();
         } else if (generated.kind === 'over_budget') {
           log.warn('Daily LLM token budget spent; answering with the fallback', { scope: generated.scope });
@@ -135,17 +150,33 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
 
   if (!opts.mayAnswer()) {
     log.info('A person took over while the reply was prepared; it is not sent', { conversationSid: turn.conversationSid });
-    return { reply, suppressed: true, policy, holding: holdingSent };
+    return { reply, suppressed: true, policy, holding: holdingSent, ...agentResult(agent) };
   }
   const { idempotencyKey } = opts;
   const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey }, opts.mayAnswer);
   if (sent.dropped) {
     log.info('A person took over while the reply waited to be sent; it is not sent', { conversationSid: turn.conversationSid });
-    return { reply, suppressed: true, policy, holding: holdingSent };
+    return { reply, suppressed: true, policy, holding: holdingSent, ...agentResult(agent) };
   }
   if (!sent.messageSid && !escalation) escalation = { cause: 'reply_held', reason: `Twilio ${sent.heldReason}: outside the 24-hour window` };
   await recordBotMessage(crm, turn, reply, idempotencyKey, sent);
-  return { reply, messageSid: sent.messageSid, escalation, policy, holding: holdingSent, ...(toldRedaction ? { toldRedaction } : {}) };
+  return { reply, messageSid: sent.messageSid, escalation, policy, holding: holdingSent, ...(toldRedaction ? { toldRedaction } : {}), ...agentResult(agent) };
+}
+
+/** What an agent turn adds to the result; nothing for turns without tools (their histories stay as they were). */
+const agentResult = (agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls'>) => ({
+  ...(agent.pendingAction !== undefined ? { pendingAction: agent.pendingAction } : {}),
+  ...(agent.toolCalls.length > 0 ? { toolCalls: agent.toolCalls } : {}),
+});
+
+/** The agent with tools, in the shape of a generated reply; its pending action and tool calls go to `keep`. */
+async function agentTurn(llm: TurnActivities['llm'], input: AgentInput, keep: (outcome: AgentOutcome) => void): Promise<GeneratedReply> {
+  const outcome = await runAgent((step) => untilResumed(input.integrationId, () => llm.nextAgentStep(step)), input);
+  keep(outcome);
+  const alerts = outcome.alerts.length > 0 ? { alerts: outcome.alerts } : {};
+  if (outcome.kind !== 'answer') return { ...outcome, ...alerts };
+  if (outcome.escalation) return { kind: 'escalate', text: outcome.text, reason: outcome.escalation.reason, cause: outcome.escalation.cause, model: '', ...alerts };
+  return { kind: 'llm', text: outcome.text, model: '', ...alerts };
 }
 
 /**
@@ -190,13 +221,18 @@ async function recordBotMessage(crm: TurnActivities['crm'], turn: TurnInput, bod
  * with an alert) and the turn waits for an administrator to resume, then asks again.
  */
 async function generate(llm: TurnActivities['llm'], input: Parameters<Activities['generateReply']>[0]): ReturnType<Activities['generateReply']> {
+  return untilResumed(input.integrationId, () => llm.generateReply(input));
+}
+
+/** A model call that, when the model rejects the API key, waits for an administrator to resume the integration and asks again. */
+async function untilResumed<T>(integrationId: string, call: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
-      return await llm.generateReply(input);
+      return await call();
     } catch (err) {
       if (failureType(err) !== 'LlmAuthError') throw err;
       await alertAdministrators(err);
-      await waitForResume(input.integrationId);
+      await waitForResume(integrationId);
     }
   }
 }

@@ -94,6 +94,8 @@ const schema = z
     CUSTOMER_DAILY_TOKENS: integer(100_000, 0, 1_000_000_000),
     INTEGRATION_DAILY_TOKENS: integer(5_000_000, 0, 1_000_000_000),
     HOLDING_MESSAGE_SECONDS: integer(8, 0, 600),
+    ORDER_PAYMENT_TIMEOUT_MINUTES: integer(60, 1, 10_080),
+    PENDING_ACTION_MINUTES: integer(30, 1, 1440),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
@@ -155,6 +157,10 @@ export interface AppConfig {
   handoff: { slaMs: number; reminderMs: number; maxReminders: number };
   /** Message policies every integration starts from; each may override them (PUT /api/integrations/:id/policies). */
   policyDefaults: MessagePolicy;
+  /** An unpaid order gets one reminder after this long, and is cancelled (stock released) after twice this long. */
+  orderPaymentTimeoutMs: number;
+  /** How long a summary waits for the customer's YES before the pending action lapses. */
+  pendingActionMs: number;
 }
 
 export class ConfigError extends Error {
@@ -233,5 +239,7 @@ function toAppConfig(env: Env): AppConfig {
       holdingMessageSeconds: env.HOLDING_MESSAGE_SECONDS,
       businessHours: null,
     },
+    orderPaymentTimeoutMs: env.ORDER_PAYMENT_TIMEOUT_MINUTES * 60_000,
+    pendingActionMs: env.PENDING_ACTION_MINUTES * 60_000,
   };
 }

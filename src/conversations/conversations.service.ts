@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { queryRows } from '../database/sql';
 import type { ConversationStatus, InboundMessage, StatusChangeCause } from '../../workflows/definitions';
+import { detectLanguage } from '../../workflows/replies';
 
 export interface HistoryEntry {
   direction: 'inbound' | 'outbound';
@@ -15,6 +16,8 @@ export interface CustomerContext {
   customerId: string;
   conversationId: string;
   customerName: string | null;
+  /** The customer's language as last detected from their messages (en, es, de, fr, it, pt); absent before it was stored. */
+  language?: string | null;
   /** The conversation's earlier messages, oldest first, at most HISTORY_LIMIT. */
   history: HistoryEntry[];
 }
@@ -69,11 +72,13 @@ export class ConversationsService {
   /** Records the turn's inbound messages (upserting customer and conversation) and loads the context. */
   async recordInbound(input: { integrationId: string; conversationSid: string; customerPhone: string; messages: InboundMessage[] }): Promise<CustomerContext> {
     const last = input.messages[input.messages.length - 1]?.receivedAt ?? new Date().toISOString();
-    const [customer] = await queryRows<{ id: string; name: string | null }>(this.db, 
-      `INSERT INTO customers (id, integration_id, phone, last_seen_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT ON CONSTRAINT customers_integration_phone DO UPDATE SET last_seen_at = GREATEST(customers.last_seen_at, EXCLUDED.last_seen_at)
-       RETURNING id, name`,
-      [randomUUID(), input.integrationId, input.customerPhone, last],
+    const language = detectLanguage(input.messages.map((m) => m.body)) ?? null;
+    const [customer] = await queryRows<{ id: string; name: string | null; language: string | null }>(this.db,
+      `INSERT INTO customers (id, integration_id, phone, last_seen_at, language) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT ON CONSTRAINT customers_integration_phone DO UPDATE SET last_seen_at = GREATEST(customers.last_seen_at, EXCLUDED.last_seen_at),
+         language = COALESCE(EXCLUDED.language, customers.language)
+       RETURNING id, name, language`,
+      [randomUUID(), input.integrationId, input.customerPhone, last, language],
     );
     const conversationId = await this.upsertConversation(input.integrationId, input.conversationSid, customer!.id, last);
     for (const m of input.messages) {
@@ -96,6 +101,7 @@ export class ConversationsService {
       customerId: customer!.id,
       conversationId,
       customerName: customer!.name,
+      language: customer!.language,
       history: rows.map((r) => ({ direction: r.direction, body: r.body, at: new Date(r.at).toISOString() })),
     };
   }

@@ -13,10 +13,11 @@ import { InitialSchema1764115200000 } from './migrations/1764115200000-initial-s
 import { FailurePolicies1764201600000 } from './migrations/1764201600000-failure-policies';
 import { HumanHandoff1764288000000 } from './migrations/1764288000000-human-handoff';
 import { MessagePolicies1764374400000 } from './migrations/1764374400000-message-policies';
+import { BusinessSkills1764460800000 } from './migrations/1764460800000-business-skills';
 import { pgliteDriver } from './pglite-pool';
 
 export const entities = [IntegrationEntity, CustomerEntity, ConversationEntity, MessageEntity, InboxEventEntity, ApiKeyEntity, HandoffEventEntity];
-export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000, MessagePolicies1764374400000];
+export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000, MessagePolicies1764374400000, BusinessSkills1764460800000];
 
 /** An arbitrary constant naming the advisory lock that keeps concurrent boots from migrating twice. */
 const MIGRATION_LOCK = 7_204_117;

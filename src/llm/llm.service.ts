@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import type { HistoryEntry } from '../conversations/conversations.service';
+import type { ScratchMessage } from '../../workflows/definitions';
 
 export interface ReplyRequest {
   businessName: string;
@@ -38,6 +39,24 @@ export const ESCALATE_TOOL = {
     },
   },
 } as const satisfies OpenAI.ChatCompletionTool;
+
+/** One call of the agent's tool loop: the conversation so far, this turn's tool exchange, the tools offered. */
+export interface StepRequest {
+  system: string;
+  history: HistoryEntry[];
+  messages: string[];
+  scratch: ScratchMessage[];
+  /** Absent when the model must answer in text now (the turn's tool budget is spent). */
+  tools?: OpenAI.ChatCompletionTool[];
+}
+
+export interface StepReply {
+  content: string | null;
+  toolCalls: { id: string; name: string; arguments: string }[];
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+}
 
 /** Rounds of tool calls one reply may take before the model must answer in text. */
 const MAX_TOOL_ROUNDS = 3;
@@ -98,6 +117,37 @@ export class LlmService {
       if (!text) throw new Error('The language model returned an empty reply');
       return { text, model: completion.model, escalation, promptTokens, completionTokens };
     }
+  }
+
+  /**
+   * One model call of the agent's tool loop, which the workflow runs: the model answers in text or
+   * asks for tool calls (returned unchecked; the caller validates them).
+   */
+  async step(request: StepRequest): Promise<StepReply> {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: 'system', content: request.system },
+      ...request.history.map((h) => ({ role: h.direction === 'inbound' ? ('user' as const) : ('assistant' as const), content: h.body })),
+      { role: 'user', content: request.messages.join('\n') },
+      ...request.scratch.map((m): OpenAI.ChatCompletionMessageParam =>
+        m.role === 'tool'
+          ? { role: 'tool', tool_call_id: m.toolCallId, content: m.content }
+          : { role: 'assistant', content: m.content, tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) },
+      ),
+    ];
+    const completion = await this.requireClient().chat.completions.create({
+      model: this.config.openai.model,
+      messages,
+      ...(request.tools ? { tools: request.tools } : {}),
+    });
+    const message = completion.choices[0]?.message;
+    const toolCalls = (message?.tool_calls ?? []).filter((c) => c.type === 'function').map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+    return {
+      content: message?.content?.trim() || null,
+      toolCalls,
+      model: completion.model,
+      promptTokens: completion.usage?.prompt_tokens ?? 0,
+      completionTokens: completion.usage?.completion_tokens ?? 0,
+    };
   }
 
   /** "A person will take over", phrased by the model in the language the customer writes in. */

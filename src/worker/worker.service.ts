@@ -1,4 +1,10 @@
 import { existsSync } from 'node:fs';
+import { ProductsService } from '../catalogue/products.service';
+import { ToolCallsService } from '../conversations/tool-calls.service';
+import { KnowledgeService } from '../knowledge/knowledge.service';
+import { OrdersService } from '../orders/orders.service';
+import { PaymentsService } from '../payments/payments.service';
+import { SettingsService } from '../settings/settings.service';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
@@ -43,6 +49,12 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly policies: MessagePoliciesService,
     private readonly usage: UsageService,
     private readonly screen: MessageScreenService,
+    private readonly toolCalls: ToolCallsService,
+    private readonly knowledge: KnowledgeService,
+    private readonly products: ProductsService,
+    private readonly orders: OrdersService,
+    private readonly settings: SettingsService,
+    private readonly payments: PaymentsService,
   ) {}
 
   /**
@@ -65,6 +77,12 @@ export class WorkerService implements OnApplicationShutdown {
       policies: this.policies,
       usage: this.usage,
       screen: this.screen,
+      toolCalls: this.toolCalls,
+      knowledge: this.knowledge,
+      products: this.products,
+      orders: this.orders,
+      settings: this.settings,
+      payments: this.payments,
       config: this.config,
     });
     const queues = taskQueues(this.config.temporal.taskQueue);

@@ -1,6 +1,7 @@
 import type { Activities } from '../../activities';
 import type { GeneratedReply } from '../../activities/llm.activities';
 import type { OutboundRecord, StatusChange } from '../../src/conversations/conversations.service';
+import type { ToolCallRecord } from '../../src/conversations/tool-calls.service';
 import type { Alert, TurnInput, TurnPolicy } from '../../workflows/definitions';
 
 /**
@@ -15,6 +16,7 @@ export function fakeActivities() {
     statusChanges: [] as StatusChange[],
     alerts: [] as Alert[],
     inbound: [] as TurnInput[],
+    toolCalls: [] as ToolCallRecord[],
   };
   const behaviour = {
     llm: async (messages: string[]): Promise<GeneratedReply> => ({ kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' }),
@@ -36,6 +38,34 @@ export function fakeActivities() {
     },
     async generateReply({ messages }) {
       return behaviour.llm(messages);
+    },
+    /** The agent's step, from `behaviour.llm`: an escalation comes as the escalate_to_human call, then its text. */
+    async nextAgentStep({ messages, scratch }) {
+      const generated = await behaviour.llm(messages);
+      if (generated.kind === 'no_model' || generated.kind === 'over_budget') return generated;
+      if (generated.kind === 'escalate' && scratch.length === 0) {
+        const call = { id: 'call-escalate', name: 'escalate_to_human', arguments: JSON.stringify({ reason: generated.reason }), args: { reason: generated.reason } };
+        return { kind: 'tools', content: null, calls: [{ ...call, risk: 'read', activity: { timeoutSeconds: 5, maximumAttempts: 1 } }], model: 'fake' };
+      }
+      return { kind: 'answer', text: generated.text, model: 'fake', ...(generated.alerts ? { alerts: generated.alerts } : {}) };
+    },
+    async recordToolCall(call) {
+      record.toolCalls.push(call);
+    },
+    async previewToolAction() {
+      throw new Error('fakeActivities: no write tools');
+    },
+    async createPaymentLink() {
+      throw new Error('fakeActivities: no orders');
+    },
+    async paymentReminder() {
+      throw new Error('fakeActivities: no orders');
+    },
+    async cancelUnpaidOrder() {
+      throw new Error('fakeActivities: no orders');
+    },
+    async markOrderPaid() {
+      throw new Error('fakeActivities: no orders');
     },
     async writeHandoffNotice() {
       return behaviour.notice();

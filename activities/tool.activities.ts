@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { Refusal } from '../src/common/refusal';
+import type { ToolCallOutcome, ToolCallRecord } from '../src/conversations/tool-calls.service';
+import type { CustomerScope } from '../src/orders/orders.service';
+import type { BusinessProcess } from '../workflows/definitions';
+import type { ActivityDeps } from './deps';
+import { TOOLS, toolNamed } from './tools';
+import type { ToolContext, ToolDefinition } from './tools/tool';
+
+export interface ToolRunInput {
+  args: unknown;
+  scope: CustomerScope;
+  language: string;
+  /** Key of this call in tool_calls. */
+  callKey: string;
+  /** For a confirmed action: the idempotency key and the hash the customer confirmed. */
+  actionKey?: string;
+  hash?: string;
+}
+
+export interface ToolRunOutput {
+  outcome: Extract<ToolCallOutcome, 'ok' | 'refused'>;
+  /** What the model reads. */
+  result: unknown;
+  /** For a confirmed action: what the customer is told. */
+  message?: string;
+  start?: BusinessProcess;
+}
+
+type ToolActivity = (input: ToolRunInput) => Promise<ToolRunOutput>;
+/** Each tool runs as its own activity, `tool.<name>`, visible by name in the Temporal UI. */
+export type ToolActivities = Record<`tool.${string}`, ToolActivity>;
+
+/** The hash a confirmation is bound to: the tool, its validated arguments and the proposing call. */
+export const actionHash = (tool: string, args: unknown, callKey: string) =>
+  createHash('sha256').update(JSON.stringify([tool, args, callKey])).digest('hex').slice(0, 32);
+
+export function createToolActivities({ toolCalls, knowledge, products, orders, settings, config }: ActivityDeps) {
+  const services = { knowledge, products, orders, settings, config };
+  const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey });
+
+  async function run(tool: ToolDefinition<unknown>, input: ToolRunInput): Promise<ToolRunOutput> {
+    const record = (outcome: ToolCallOutcome, result: unknown) =>
+      toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool: tool.name, arguments: input.args, outcome, result });
+    // Checked again here: only arguments valid for this tool reach its handler.
+    const checked = tool.args.safeParse(input.args);
+    if (!checked.success || !tool.run) throw new Error(`tool.${tool.name} was called with arguments it does not accept`);
+    if (tool.risk !== 'read' && (!input.actionKey || input.hash !== actionHash(tool.name, input.args, input.callKey))) {
+      throw new Error(`tool.${tool.name} commits the business and runs only with the hash of the summary the customer confirmed`);
+    }
+    try {
+      const output = await tool.run(checked.data, context(input));
+      await record('ok', output.result);
+      return { outcome: 'ok', ...output };
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      const result = { error: err.message, code: err.code };
+      await record('refused', result);
+      return { outcome: 'refused', result, message: err.message };
+    }
+  }
+
+  const perTool = Object.fromEntries(TOOLS.filter((t) => t.run).map((t) => [`tool.${t.name}`, (input: ToolRunInput) => run(t, input)])) as ToolActivities;
+
+  return {
+    ...perTool,
+
+    /**
+     * The summary a `write` tool shows before it runs, rendered from the database, and the hash the
+     * customer's YES is bound to; or the business rule that refuses it (the model reads why).
+     */
+    async previewToolAction(input: { tool: string; args: unknown; scope: CustomerScope; language: string; callKey: string }): Promise<{ summary: string; hash: string; expiresInMs: number } | { refused: string }> {
+      const tool = toolNamed(input.tool);
+      const checked = tool?.args.safeParse(input.args);
+      if (!tool?.preview || !checked?.success) throw new Error(`${input.tool} has no confirmation summary for these arguments`);
+      const record = (outcome: ToolCallOutcome, result: unknown) =>
+        toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool: tool.name, arguments: input.args, outcome, result });
+      try {
+        const summary = await tool.preview(checked.data, context(input));
+        await record('awaiting_confirmation', { summary });
+        return { summary, hash: actionHash(tool.name, input.args, input.callKey), expiresInMs: config.pendingActionMs };
+      } catch (err) {
+        if (!(err instanceof Refusal)) throw err;
+        await record('refused', { error: err.message, code: err.code });
+        return { refused: err.message };
+      }
+    },
+
+    /** Records an outcome the workflow decided (declined, expired, limited, failed, the hand-off). */
+    async recordToolCall(call: ToolCallRecord): Promise<void> {
+      await toolCalls.record(call);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import type { AppConfig } from '../../src/config/config';
+import type { KnowledgeService } from '../../src/knowledge/knowledge.service';
+import type { OrdersService, CustomerScope } from '../../src/orders/orders.service';
+import type { ProductsService } from '../../src/catalogue/products.service';
+import type { SettingsService } from '../../src/settings/settings.service';
+import type { BusinessProcess } from '../../workflows/definitions';
+
+/**
+ * How much a tool may do: `read` runs at once; `write` commits the business (order, return, booking)
+ * and runs only after the customer confirms a summary; `approval` waits for a staff member.
+ */
+export type Risk = 'read' | 'write' | 'approval';
+
+/** What tools reach. */
+export interface ToolServices {
+  knowledge: Pick<KnowledgeService, 'search' | 'recordGap'>;
+  products: Pick<ProductsService, 'search'>;
+  orders: Pick<OrdersService, 'price' | 'place' | 'forCustomer'>;
+  settings: Pick<SettingsService, 'get'>;
+  config: Pick<AppConfig, 'orderPaymentTimeoutMs'>;
+}
+
+export interface ToolContext {
+  /** The conversation's customer: the only one a tool acts for. */
+  scope: CustomerScope;
+  /** The customer's language (en, es, de, fr, it, pt): texts for the customer are written in it. */
+  language: string;
+  services: ToolServices;
+  /** For confirmed actions: the idempotency key (the conversation workflow's id + the action's hash). */
+  actionKey?: string;
+}
+
+export interface ToolOutput {
+  /** What the model reads as the tool's result. */
+  result: unknown;
+  /** For a confirmed action: the message the customer gets, rendered from the database. */
+  message?: string;
+  /** A long-lived business process the workflow starts for this action (an order waiting for payment). */
+  start?: BusinessProcess;
+}
+
+export interface ToolDefinition<A = unknown> {
+  name: string;
+  /** What the model reads to decide when to call it. */
+  description: string;
+  /** The arguments, validated before any handler sees them; also the JSON schema the model is offered. */
+  args: z.ZodType<A>;
+  risk: Risk;
+  /** Its activity's start-to-close timeout and attempts. */
+  activity: { timeoutSeconds: number; maximumAttempts: number };
+  /** For `write` tools: the summary the customer confirms, from the database (may refuse with a Refusal). */
+  preview?: (args: A, ctx: ToolContext) => Promise<string>;
+  /** The handler. Absent for tools the workflow itself answers (escalate_to_human). */
+  run?: (args: A, ctx: ToolContext) => Promise<ToolOutput>;
+}
+
+export const defineTool = <A>(tool: ToolDefinition<A>): ToolDefinition<A> => tool;

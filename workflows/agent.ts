@@ -1,0 +1,189 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ActivityFailure, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ToolActivities } from '../activities/tool.activities';
+import { DATABASE_ACTIVITY } from './activity-options';
+import { actionFailedReply, askToConfirm, confirmationAnswer, declinedReply, expiredReply } from './confirmation';
+import { type Alert, type BusinessProcess, orderWorkflowId, type PendingAction, type ScratchMessage, type ToolActivityOptions } from './definitions';
+import { orderWorkflow } from './order.workflow';
+
+/** Tool calls one turn may make; then the model must answer in text. */
+export const MAX_TOOL_CALLS = 8;
+/** An identical call (same tool, same arguments) is refused the third time in a turn. */
+const MAX_IDENTICAL_CALLS = 2;
+/** Model calls one turn may make. */
+const MAX_STEPS = MAX_TOOL_CALLS + 2;
+
+const records = proxyActivities<Activities>(DATABASE_ACTIVITY);
+
+type CustomerContext = Parameters<Activities['nextAgentStep']>[0]['context'];
+type ToolCallOutcome = Parameters<Activities['recordToolCall']>[0]['outcome'];
+const toolActivities = (o: ToolActivityOptions) =>
+  proxyActivities<ToolActivities>({ startToCloseTimeout: `${o.timeoutSeconds}s`, retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: o.maximumAttempts } });
+
+export interface AgentInput {
+  integrationId: string;
+  conversationSid: string;
+  context: CustomerContext;
+  messages: string[];
+  language: string;
+  /** The turn's key (workflow id + turn): prefixes every tool call's key. */
+  turnKey: string;
+  /** The side effect waiting for this customer's YES, from an earlier turn. */
+  pendingAction?: PendingAction;
+}
+
+export type AgentOutcome = {
+  /** The tool calls the turn made, for the transcript. */
+  toolCalls: { name: string; outcome: string }[];
+  /** The side effect now waiting for a YES; null when the turn settled (or dropped) the one before. */
+  pendingAction?: PendingAction | null;
+  alerts: Alert[];
+} & (
+  | { kind: 'answer'; text: string; escalation?: { reason: string; cause: 'llm_tool' | 'tool_failed' } }
+  | { kind: 'no_model' }
+  | { kind: 'over_budget'; scope: 'customer' | 'integration' }
+);
+
+/** How the agent reaches the model; the caller handles a paused integration around it. */
+export type NextStep = (input: Parameters<Activities['nextAgentStep']>[0]) => ReturnType<Activities['nextAgentStep']>;
+
+/**
+ * One turn of the agent with tools. A summary waiting for confirmation is settled first: the
+ * customer's YES runs it (once), NO or anything else drops it. Otherwise the LLM ⇄ tool loop runs
+ * here, in the workflow: each model call and each tool is an activity, every call is recorded, and
+ * the loop is bounded. A `write` tool never runs on the model's word: its summary, rendered from the
+ * database, goes to the customer and the turn ends.
+ */
+export async function runAgent(next: NextStep, input: AgentInput): Promise<AgentOutcome> {
+  const scope = { integrationId: input.integrationId, customerId: input.context.customerId, conversationSid: input.conversationSid };
+  const toolCalls: AgentOutcome['toolCalls'] = [];
+  const record = async (callKey: string, tool: string, args: unknown, outcome: ToolCallOutcome, result?: unknown) => {
+    toolCalls.push({ name: tool, outcome });
+    await records.recordToolCall({ integrationId: input.integrationId, conversationSid: input.conversationSid, callKey, tool, arguments: args, outcome, result });
+  };
+
+  let settled: PendingAction | null | undefined;
+  const pending = input.pendingAction;
+  if (pending) {
+    settled = null; // whatever the customer says, this summary is answered now
+    const answer = confirmationAnswer(input.messages[input.messages.length - 1] ?? '');
+    if (Date.now() > pending.expiresAt) {
+      await record(pending.callKey, pending.tool, pending.args, 'expired');
+      if (answer === 'yes') return { kind: 'answer', text: expiredReply(input.language), toolCalls, pendingAction: null, alerts: [] };
+    } else if (answer === 'yes') {
+      const done = await confirmed(pending, scope, input);
+      toolCalls.push({ name: pending.tool, outcome: done.outcome });
+      return { kind: 'answer', text: done.text, toolCalls, pendingAction: null, alerts: [], ...(done.escalation ? { escalation: done.escalation } : {}) };
+    } else if (answer === 'no') {
+      await record(pending.callKey, pending.tool, pending.args, 'declined');
+      return { kind: 'answer', text: declinedReply(input.language), toolCalls, pendingAction: null, alerts: [] };
+    } else {
+      await record(pending.callKey, pending.tool, pending.args, 'declined', { note: 'the customer wrote something else instead of confirming' });
+    }
+  }
+
+  const scratch: ScratchMessage[] = [];
+  const alerts: Alert[] = [];
+  const seen = new Map<string, number>();
+  let callsMade = 0;
+  let escalation: { reason: string; cause: 'llm_tool' } | undefined;
+  for (let stepNo = 0; stepNo < MAX_STEPS; stepNo++) {
+    const toolsAllowed = callsMade < MAX_TOOL_CALLS && stepNo < MAX_STEPS - 1;
+    const step = await next({
+      integrationId: input.integrationId, conversationSid: input.conversationSid, context: input.context, messages: input.messages, scratch,
+      language: input.language, toolsAllowed, callKeyPrefix: `${input.turnKey}:${stepNo}`,
+    });
+    alerts.push(...(step.alerts ?? []));
+    if (step.kind === 'no_model' || step.kind === 'over_budget') return { ...step, toolCalls, pendingAction: settled, alerts };
+    if (step.kind === 'answer') return { kind: 'answer', text: step.text, escalation, toolCalls, pendingAction: settled, alerts };
+
+    scratch.push({ role: 'assistant', content: step.content, toolCalls: step.calls.map(({ id, name, arguments: a }) => ({ id, name, arguments: a })) });
+    for (const call of step.calls) {
+      const callKey = `${input.turnKey}:${stepNo}:${call.id}`;
+      const answer = (result: unknown) => scratch.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(result).slice(0, 6000) });
+      if (call.error !== undefined) {
+        toolCalls.push({ name: call.name, outcome: 'invalid' }); // recorded by the step activity
+        answer({ error: call.error });
+        continue;
+      }
+      const identity = `${call.name}:${JSON.stringify(call.args)}`;
+      const repeats = seen.get(identity) ?? 0;
+      if (callsMade >= MAX_TOOL_CALLS || repeats >= MAX_IDENTICAL_CALLS) {
+        const error = repeats >= MAX_IDENTICAL_CALLS ? 'This exact call was already made twice in this turn: use its result.' : 'No more tool calls in this turn: answer with what you have.';
+        await record(callKey, call.name, call.args, 'limited', { error });
+        answer({ error });
+        continue;
+      }
+      seen.set(identity, repeats + 1);
+      callsMade++;
+
+      if (call.name === 'escalate_to_human') {
+        escalation = { reason: String((call.args as { reason: string }).reason), cause: 'llm_tool' };
+        const result = { status: 'A person from the team has been asked to take over and will reply here.' };
+        await record(callKey, call.name, call.args, 'ok', result);
+        answer(result);
+      } else if (call.risk === 'write') {
+        const preview = await records.previewToolAction({ tool: call.name, args: call.args, scope, language: input.language, callKey });
+        if ('refused' in preview) {
+          toolCalls.push({ name: call.name, outcome: 'refused' });
+          answer({ error: preview.refused });
+          continue;
+        }
+        toolCalls.push({ name: call.name, outcome: 'awaiting_confirmation' });
+        const pendingAction: PendingAction = {
+          tool: call.name, args: call.args, hash: preview.hash, callKey, summary: preview.summary,
+          expiresAt: Date.now() + preview.expiresInMs, activity: call.activity!, language: input.language,
+        };
+        // The summary is the reply: nothing else the model asked for in this step runs.
+        return { kind: 'answer', text: `${preview.summary}\n\n${askToConfirm(input.language)}`, escalation, toolCalls, pendingAction, alerts };
+      } else if (call.risk === 'read') {
+        try {
+          const out = await toolActivities(call.activity!)[`tool.${call.name}`]!({ args: call.args, scope, language: input.language, callKey });
+          toolCalls.push({ name: call.name, outcome: out.outcome });
+          answer(out.result);
+        } catch (err) {
+          if (!(err instanceof ActivityFailure)) throw err;
+          log.warn('A tool failed after its retries', { tool: call.name, error: err.cause?.message ?? err.message });
+          const error = 'The tool failed. Tell the customer you cannot check this right now and offer a person.';
+          await record(callKey, call.name, call.args, 'failed', { error });
+          answer({ error });
+        }
+      } else {
+        const error = 'This action needs a staff member and is not available in this conversation.';
+        await record(callKey, call.name, call.args, 'refused', { error });
+        answer({ error });
+      }
+    }
+  }
+  throw new Error('The agent made no answer within its step limit');
+}
+
+/** The customer said YES in time: the action runs, once, under its idempotency key; then its process starts. */
+async function confirmed(pending: PendingAction, scope: { integrationId: string; customerId: string; conversationSid: string }, input: AgentInput) {
+  const actionKey = `${workflowInfo().workflowId}:${pending.hash}`;
+  try {
+    const out = await toolActivities(pending.activity)[`tool.${pending.tool}`]!({ args: pending.args, scope, language: pending.language, callKey: pending.callKey, actionKey, hash: pending.hash });
+    if (out.start) await startProcess(out.start, input);
+    return { text: out.message ?? actionFailedReply(pending.language), outcome: out.outcome as string };
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const reason = `${pending.tool} failed after the customer confirmed: ${err.cause?.message ?? err.message}`;
+    log.error('A confirmed action failed after its retries; a person is asked to check it', { tool: pending.tool, error: reason });
+    await records.recordToolCall({ integrationId: input.integrationId, conversationSid: input.conversationSid, callKey: pending.callKey, tool: pending.tool, arguments: pending.args, outcome: 'failed', result: { error: reason } });
+    return { text: actionFailedReply(pending.language), outcome: 'failed', escalation: { reason, cause: 'tool_failed' as const } };
+  }
+}
+
+/** A confirmed action's long-lived process, as its own workflow that outlives this conversation's run. */
+async function startProcess(process: BusinessProcess, input: AgentInput): Promise<void> {
+  try {
+    await startChild(orderWorkflow, {
+      workflowId: orderWorkflowId(process.number),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [{ orderId: process.orderId, number: process.number, integrationId: input.integrationId, conversationSid: input.conversationSid, language: process.language, paymentTimeoutMs: process.paymentTimeoutMs }],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
