@@ -14,6 +14,7 @@ import type { ProductsService } from '../src/catalogue/products.service';
 import type { OrdersService } from '../src/orders/orders.service';
 import type { SettingsService } from '../src/settings/settings.service';
 import type { PaymentsService } from '../src/payments/payments.service';
+import type { AppointmentsService } from '../src/appointments/appointments.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
 export interface ActivityDeps {
@@ -32,5 +33,6 @@ export interface ActivityDeps {
   orders: Pick<OrdersService, 'price' | 'place' | 'forCustomer' | 'byId' | 'setPaymentLink' | 'markPaid' | 'cancel'>;
   settings: Pick<SettingsService, 'get'>;
   payments: Pick<PaymentsService, 'createLink'>;
+  appointments: Pick<AppointmentsService, 'services' | 'service' | 'freeSlots' | 'checkSlot' | 'book' | 'customersBooking' | 'cancel' | 'reschedule' | 'upcomingFor' | 'byId' | 'markCompleted'>;
   config: AppConfig;
 }

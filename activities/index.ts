@@ -1,4 +1,5 @@
 import { createAlertActivities } from './alert.activities';
+import { createAppointmentActivities } from './appointment.activities';
 import { createCrmActivities } from './crm.activities';
 import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...createToolActivities(deps),
     ...createOrderActivities(deps),
+    ...createAppointmentActivities(deps),
   };
 }
 

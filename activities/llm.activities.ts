@@ -4,7 +4,8 @@ import type { IntegrationEntity } from '../src/integrations/integration.entity';
 import type { LlmReply } from '../src/llm/llm.service';
 import type { BudgetScope } from '../src/policies/usage.service';
 import { agentSystemPrompt } from '../src/llm/agent-prompt';
-import type { Alert, CheckedToolCall, ScratchMessage } from '../workflows/definitions';
+import type { Alert } from '../workflows/definitions';
+import type { CheckedToolCall, ScratchMessage } from '../workflows/skill-definitions';
 import { checkToolCall, toolSchemas } from './tools';
 import type { ActivityDeps } from './deps';
 

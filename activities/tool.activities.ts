@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Refusal } from '../src/common/refusal';
 import type { ToolCallOutcome, ToolCallRecord } from '../src/conversations/tool-calls.service';
 import type { CustomerScope } from '../src/orders/orders.service';
-import type { BusinessProcess } from '../workflows/definitions';
+import type { BusinessProcess } from '../workflows/skill-definitions';
 import type { ActivityDeps } from './deps';
 import { TOOLS, toolNamed } from './tools';
 import type { ToolContext, ToolDefinition } from './tools/tool';
@@ -35,8 +35,8 @@ export type ToolActivities = Record<`tool.${string}`, ToolActivity>;
 export const actionHash = (tool: string, args: unknown, callKey: string) =>
   createHash('sha256').update(JSON.stringify([tool, args, callKey])).digest('hex').slice(0, 32);
 
-export function createToolActivities({ toolCalls, knowledge, products, orders, settings, config }: ActivityDeps) {
-  const services = { knowledge, products, orders, settings, config };
+export function createToolActivities({ toolCalls, knowledge, products, orders, settings, appointments, config }: ActivityDeps) {
+  const services = { knowledge, products, orders, settings, appointments, config };
   const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey });
 
   async function run(tool: ToolDefinition<unknown>, input: ToolRunInput): Promise<ToolRunOutput> {

@@ -31,6 +31,8 @@ import { TwilioClients } from './twilio/twilio-clients.service';
 import { TwilioWebhookController } from './webhook/twilio-webhook.controller';
 import { TwilioWebhookService } from './webhook/twilio-webhook.service';
 import { WorkerService } from './worker/worker.service';
+import { AppointmentsController } from './appointments/appointments.controller';
+import { AppointmentsService } from './appointments/appointments.service';
 import { ProductsController } from './catalogue/products.controller';
 import { ProductsService } from './catalogue/products.service';
 import { ToolCallsService } from './conversations/tool-calls.service';
@@ -73,6 +75,7 @@ export class AppModule {
       ProductsService,
       OrdersService,
       ToolCallsService,
+      AppointmentsService,
     ];
     const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
@@ -87,7 +90,7 @@ export class AppModule {
       ],
       controllers: roles.api
         ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController,
-            SettingsController, KnowledgeController, ProductsController, OrdersController, PayPageController]
+            SettingsController, KnowledgeController, ProductsController, OrdersController, PayPageController, AppointmentsController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

@@ -1,10 +1,21 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ActivityFailure, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ToolActivities } from '../activities/tool.activities';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { actionFailedReply, askToConfirm, confirmationAnswer, declinedReply, expiredReply } from './confirmation';
-import { type Alert, type BusinessProcess, orderWorkflowId, type PendingAction, type ScratchMessage, type ToolActivityOptions } from './definitions';
+import type { Alert } from './definitions';
+import {
+  appointmentCancelledSignal,
+  appointmentRescheduledSignal,
+  appointmentWorkflowId,
+  type BusinessProcess,
+  orderWorkflowId,
+  type PendingAction,
+  type ScratchMessage,
+  type ToolActivityOptions,
+} from './skill-definitions';
+import { appointmentWorkflow } from './appointment.workflow';
 import { orderWorkflow } from './order.workflow';
 
 /** Tool calls one turn may make; then the model must answer in text. */
@@ -175,15 +186,26 @@ async function confirmed(pending: PendingAction, scope: { integrationId: string;
   }
 }
 
-/** A confirmed action's long-lived process, as its own workflow that outlives this conversation's run. */
+/**
+ * A confirmed action's long-lived process: started as its own workflow that outlives this
+ * conversation's run, or told about the change (a cancelled or moved appointment).
+ */
 async function startProcess(process: BusinessProcess, input: AgentInput): Promise<void> {
+  const conversation = { integrationId: input.integrationId, conversationSid: input.conversationSid };
   try {
-    await startChild(orderWorkflow, {
-      workflowId: orderWorkflowId(process.number),
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [{ orderId: process.orderId, number: process.number, integrationId: input.integrationId, conversationSid: input.conversationSid, language: process.language, paymentTimeoutMs: process.paymentTimeoutMs }],
-    });
+    if (process.kind === 'order') {
+      const { orderId, number, language, paymentTimeoutMs } = process;
+      await startChild(orderWorkflow, { workflowId: orderWorkflowId(number), parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ ...conversation, orderId, number, language, paymentTimeoutMs }] });
+    } else if (process.kind === 'appointment') {
+      const { appointmentId, startsAt, endsAt, language } = process;
+      await startChild(appointmentWorkflow, { workflowId: appointmentWorkflowId(appointmentId), parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ ...conversation, appointmentId, startsAt, endsAt, language }] });
+    } else {
+      const handle = getExternalWorkflowHandle(appointmentWorkflowId(process.appointmentId));
+      if (process.change === 'cancelled') await handle.signal(appointmentCancelledSignal);
+      else await handle.signal(appointmentRescheduledSignal, { startsAt: process.startsAt!, endsAt: process.endsAt! });
+    }
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return; // a repeated confirmation of the same action
+    log.warn('The business process could not be started or told', { kind: process.kind, error: (err as Error).message });
   }
 }

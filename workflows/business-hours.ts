@@ -47,7 +47,7 @@ export function closedUntil(bh: BusinessHours, now: Date): Date | null | 'never'
 }
 
 /** The wall-clock date and time in a time zone at an instant. */
-function wallClock(timeZone: string, at: Date) {
+export function wallClock(timeZone: string, at: Date) {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
   }).formatToParts(at);
@@ -62,7 +62,7 @@ function offsetMs(timeZone: string, at: number): number {
 }
 
 /** The instant a wall-clock time happens in a time zone (the later offset wins across a DST change). */
-function toInstant(timeZone: string, day: Date, hour: number, minute: number): number {
+export function toInstant(timeZone: string, day: Date, hour: number, minute: number): number {
   const asUtc = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), hour, minute);
   const guess = asUtc - offsetMs(timeZone, asUtc);
   return asUtc - offsetMs(timeZone, guess);

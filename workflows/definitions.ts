@@ -5,6 +5,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BusinessHours } from './business-hours';
+import type { PendingAction } from './skill-definitions';
 
 /** Task queue names, derived from the configured base name (TEMPORAL_TASK_QUEUE). */
 export const taskQueues = (base: string) => ({
@@ -239,64 +240,3 @@ export interface Alert {
 }
 
 export const alertWorkflowId = (alertId: string) => `alert:${alertId}`;
-
-/** A tool's activity options, from the tool registry. */
-export interface ToolActivityOptions {
-  timeoutSeconds: number;
-  maximumAttempts: number;
-}
-
-/** A tool call the model asked for, as the step activity checked it: valid arguments, or the error the model reads. */
-export interface CheckedToolCall {
-  /** The model's id of the call. */
-  id: string;
-  name: string;
-  /** The model's raw arguments (JSON text). */
-  arguments: string;
-  /** Valid arguments (absent when invalid). */
-  args?: unknown;
-  error?: string;
-  risk?: 'read' | 'write' | 'approval';
-  activity?: ToolActivityOptions;
-}
-
-/** This turn's exchange with the model beyond the conversation's messages: its tool calls and their results. */
-export type ScratchMessage =
-  | { role: 'assistant'; content: string | null; toolCalls: { id: string; name: string; arguments: string }[] }
-  | { role: 'tool'; toolCallId: string; content: string };
-
-/**
- * A side effect the customer was shown a summary of, bound to the hash of its validated arguments.
- * Only their YES before `expiresAt` runs it, once (idempotency key: workflow id + hash).
- */
-export interface PendingAction {
-  tool: string;
-  args: unknown;
-  hash: string;
-  /** The proposing call's key in tool_calls. */
-  callKey: string;
-  summary: string;
-  /** Workflow time (ms) after which a YES no longer runs it. */
-  expiresAt: number;
-  activity: ToolActivityOptions;
-  language: string;
-}
-
-/** A long-lived business process a confirmed action starts, each its own workflow. */
-export type BusinessProcess = { kind: 'order'; orderId: string; number: string; paymentTimeoutMs: number; language: string };
-
-export const orderWorkflowId = (number: string) => `order:${number}`;
-
-export interface OrderWorkflowInput {
-  orderId: string;
-  number: string;
-  integrationId: string;
-  conversationSid: string;
-  language: string;
-  /** One reminder after this long unpaid; cancelled after twice this long. */
-  paymentTimeoutMs: number;
-}
-
-/** The payment provider confirmed the payment (the sandbox pay page, or Stripe's webhook). */
-export const orderPaidSignal = defineSignal<[{ provider: string; reference: string }]>('orderPaid');
-export const orderStatusQuery = defineQuery<'awaiting_payment' | 'paid' | 'cancelled'>('orderStatus');

@@ -4,3 +4,4 @@ export { conversationWorkflow } from './conversation.workflow';
 export { replyToMessages } from './turn.workflow';
 export { reconcileInbound } from './reconcile.workflow';
 export { orderWorkflow } from './order.workflow';
+export { appointmentWorkflow } from './appointment.workflow';

@@ -1,7 +1,7 @@
 import { condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
-import { orderPaidSignal, orderStatusQuery, type OrderWorkflowInput } from './definitions';
+import { orderPaidSignal, orderStatusQuery, type OrderWorkflowInput } from './skill-definitions';
 import { deliver } from './delivery';
 
 const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);

@@ -4,7 +4,8 @@ import type { GeneratedReply } from '../activities/llm.activities';
 import { type AgentInput, type AgentOutcome, runAgent } from './agent';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { activityFailure, alertAdministrators, type Delivered, deliver, failureType, postIncidentAlerts, waitForResume } from './delivery';
-import { humanTookOverSignal, type PendingAction, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
+import { humanTookOverSignal, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
+import type { PendingAction } from './skill-definitions';
 import {
   asksForHuman,
   budgetReply,

@@ -4,13 +4,21 @@ import { escalateToHuman } from './escalate-to-human';
 import { getOrderStatus } from './get-order-status';
 import { searchKnowledge } from './search-knowledge';
 import { searchProducts } from './search-products';
+import { findAppointmentSlots } from './find-appointment-slots';
+import { bookAppointment } from './book-appointment';
+import { cancelAppointment } from './cancel-appointment';
+import { rescheduleAppointment } from './reschedule-appointment';
 import type { ToolDefinition } from './tool';
 
 /**
  * The tool registry: every tool the agent may call, one file each. docs/tools.md documents this
  * catalogue; a test keeps the two in step.
  */
-export const TOOLS = [searchKnowledge, searchProducts, getOrderStatus, createOrder, escalateToHuman] as unknown as readonly ToolDefinition<unknown>[];
+export const TOOLS = [
+  searchKnowledge, searchProducts, getOrderStatus, createOrder,
+  findAppointmentSlots, bookAppointment, cancelAppointment, rescheduleAppointment,
+  escalateToHuman,
+] as unknown as readonly ToolDefinition<unknown>[];
 
 export const toolNamed = (name: string): ToolDefinition<unknown> | undefined => TOOLS.find((t) => t.name === name);
 

@@ -4,7 +4,8 @@ import type { KnowledgeService } from '../../src/knowledge/knowledge.service';
 import type { OrdersService, CustomerScope } from '../../src/orders/orders.service';
 import type { ProductsService } from '../../src/catalogue/products.service';
 import type { SettingsService } from '../../src/settings/settings.service';
-import type { BusinessProcess } from '../../workflows/definitions';
+import type { AppointmentsService } from '../../src/appointments/appointments.service';
+import type { BusinessProcess } from '../../workflows/skill-definitions';
 
 /**
  * How much a tool may do: `read` runs at once; `write` commits the business (order, return, booking)
@@ -18,6 +19,7 @@ export interface ToolServices {
   products: Pick<ProductsService, 'search'>;
   orders: Pick<OrdersService, 'price' | 'place' | 'forCustomer'>;
   settings: Pick<SettingsService, 'get'>;
+  appointments: Pick<AppointmentsService, 'services' | 'service' | 'freeSlots' | 'checkSlot' | 'book' | 'customersBooking' | 'cancel' | 'reschedule' | 'upcomingFor'>;
   config: Pick<AppConfig, 'orderPaymentTimeoutMs'>;
 }
 

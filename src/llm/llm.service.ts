@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import type { HistoryEntry } from '../conversations/conversations.service';
-import type { ScratchMessage } from '../../workflows/definitions';
+import type { ScratchMessage } from '../../workflows/skill-definitions';
 
 export interface ReplyRequest {
   businessName: string;

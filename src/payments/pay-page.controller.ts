@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { formatMoney } from '../orders/money';
 import { type Order, OrdersService } from '../orders/orders.service';
 import { TemporalClientService } from '../temporal/temporal-client.service';
-import { orderPaidSignal, orderWorkflowId } from '../../workflows/definitions';
+import { orderPaidSignal, orderWorkflowId } from '../../workflows/skill-definitions';
 
 /**
  * The sandbox payment page (`/pay/<token>`): the link the sandbox provider hands out. It shows the

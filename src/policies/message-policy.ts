@@ -52,22 +52,25 @@ const patternSchema = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['pattern'], message: problem });
   });
 
-const businessHoursSchema = z
-  .object({
-    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Madrid'),
-    hours: z
-      .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.string().regex(HOURS_RANGE, 'must be HH:MM-HH:MM')).max(10).optional()])))
-      .strict(),
-  })
+/** Opening ranges per weekday (`{ mon: ["09:00-17:00"] }`): business hours here, a service's hours for appointments. */
+export const weeklyHoursSchema = z
+  .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.string().regex(HOURS_RANGE, 'must be HH:MM-HH:MM')).max(10).optional()])))
   .strict()
-  .superRefine((bh, ctx) => {
-    for (const [day, ranges] of Object.entries(bh.hours)) {
-      for (const [i, range] of (ranges ?? []).entries()) {
+  .superRefine((hours, ctx) => {
+    for (const [day, ranges] of Object.entries(hours)) {
+      for (const [i, range] of ((ranges as string[] | undefined) ?? []).entries()) {
         const [from, to] = range.split('-');
-        if (from! >= to!) ctx.addIssue({ code: 'custom', path: ['hours', day, i], message: 'must end after it starts' });
+        if (from! >= to!) ctx.addIssue({ code: 'custom', path: [day, i], message: 'must end after it starts' });
       }
     }
   });
+
+const businessHoursSchema = z
+  .object({
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Madrid'),
+    hours: weeklyHoursSchema,
+  })
+  .strict();
 
 /** The body of PUT /api/integrations/:id/policies: every part optional, unknown fields refused. */
 export const storedPolicySchema = z

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { AppointmentsService } from '../appointments/appointments.service';
 import { ProductsService } from '../catalogue/products.service';
 import { ToolCallsService } from '../conversations/tool-calls.service';
 import { KnowledgeService } from '../knowledge/knowledge.service';
@@ -55,6 +56,7 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly orders: OrdersService,
     private readonly settings: SettingsService,
     private readonly payments: PaymentsService,
+    private readonly appointments: AppointmentsService,
   ) {}
 
   /**
@@ -83,6 +85,7 @@ export class WorkerService implements OnApplicationShutdown {
       orders: this.orders,
       settings: this.settings,
       payments: this.payments,
+      appointments: this.appointments,
       config: this.config,
     });
     const queues = taskQueues(this.config.temporal.taskQueue);

@@ -67,6 +67,12 @@ export function fakeActivities() {
     async markOrderPaid() {
       throw new Error('fakeActivities: no orders');
     },
+    async appointmentReminder() {
+      throw new Error('fakeActivities: no appointments');
+    },
+    async completeAppointment() {
+      throw new Error('fakeActivities: no appointments');
+    },
     async writeHandoffNotice() {
       return behaviour.notice();
     },

@@ -2,8 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The agent's skills: the business's settings, knowledge (chunks searchable by language-aware full
- * text), catalogue, orders with their items, the questions knowledge could not answer, and every
- * tool call the agent made with its result.
+ * text), catalogue, orders with their items, appointment services and bookings, the questions
+ * knowledge could not answer, and every tool call the agent made with its result.
  */
 export class BusinessSkills1764460800000 implements MigrationInterface {
   name = 'BusinessSkills1764460800000';
@@ -96,10 +96,38 @@ export class BusinessSkills1764460800000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX tool_calls_conversation ON tool_calls (integration_id, conversation_sid, created_at)`);
+    await q.query(`
+      CREATE TABLE appointment_services (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        duration_minutes integer NOT NULL CHECK (duration_minutes BETWEEN 5 AND 720),
+        time_zone text NOT NULL,
+        hours jsonb NOT NULL,
+        capacity integer NOT NULL DEFAULT 1 CHECK (capacity BETWEEN 1 AND 100),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE appointments (
+        id uuid PRIMARY KEY,
+        service_id text NOT NULL REFERENCES appointment_services(id),
+        integration_id uuid NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        customer_id uuid NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        conversation_sid text NOT NULL,
+        starts_at timestamptz NOT NULL,
+        ends_at timestamptz NOT NULL,
+        seat integer NOT NULL CHECK (seat >= 1),
+        status text NOT NULL CHECK (status IN ('booked', 'cancelled', 'completed')),
+        action_key text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        cancelled_at timestamptz
+      )`);
+    // Double booking is impossible: a booked slot's seat is taken once (capacity = seats per slot).
+    await q.query(`CREATE UNIQUE INDEX appointments_one_per_seat ON appointments (service_id, starts_at, seat) WHERE status = 'booked'`);
+    await q.query(`CREATE INDEX appointments_customer ON appointments (customer_id, starts_at)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['tool_calls', 'order_items', 'orders', 'products', 'knowledge_gaps', 'knowledge_chunks', 'knowledge_documents', 'business_settings']) await q.query(`DROP TABLE ${table}`);
+    for (const table of ['appointments', 'appointment_services', 'tool_calls', 'order_items', 'orders', 'products', 'knowledge_gaps', 'knowledge_chunks', 'knowledge_documents', 'business_settings']) await q.query(`DROP TABLE ${table}`);
     await q.query(`DROP SEQUENCE order_numbers`);
     await q.query(`ALTER TABLE customers DROP COLUMN language`);
   }

@@ -1,0 +1,55 @@
+import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { DATABASE_ACTIVITY } from './activity-options';
+import { deliver } from './delivery';
+import { appointmentCancelledSignal, appointmentRescheduledSignal, type AppointmentWorkflowInput } from './skill-definitions';
+
+const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
+
+const HOUR = 60 * 60_000;
+/** Reminders before the start: the day before and an hour before. One already past when booked is skipped. */
+const REMINDERS = [{ name: '24h', before: 24 * HOUR }, { name: '1h', before: HOUR }];
+
+/**
+ * A booked appointment (`appointment:<id>`): reminders 24 h and 1 h before on durable timers (the
+ * send policy uses the approved template outside WhatsApp's 24-hour window), completed once it has
+ * ended. Cancelling ends it; rescheduling moves its timers. Both arrive as signals after the
+ * customer confirmed them.
+ */
+export async function appointmentWorkflow(input: AppointmentWorkflowInput): Promise<'completed' | 'cancelled'> {
+  let { startsAt, endsAt } = input;
+  let cancelled = false;
+  let changed = false;
+  setHandler(appointmentCancelledSignal, () => void ((cancelled = true), (changed = true)));
+  setHandler(appointmentRescheduledSignal, (moved) => void (({ startsAt, endsAt } = moved), (changed = true)));
+
+  // Reminders whose time had passed when the appointment was booked (or moved) are skipped.
+  const due = () => REMINDERS.filter((r) => startsAt - r.before > Date.now()).map((r) => ({ ...r, startsAt }));
+  let pending = due();
+  for (;;) {
+    if (cancelled) return 'cancelled';
+    if (changed) {
+      changed = false;
+      pending = due();
+    }
+    const next = pending[0];
+    const until = next ? next.startsAt - next.before : endsAt;
+    if (await condition(() => changed, Math.max(0, until - Date.now()))) continue;
+    if (!next) break;
+    pending.shift();
+    const { message } = await acts.appointmentReminder({ appointmentId: input.appointmentId, language: input.language });
+    if (message) await tell(input, message, `reminder-${next.name}-${next.startsAt}`);
+  }
+  await acts.completeAppointment({ appointmentId: input.appointmentId });
+  return 'completed';
+}
+
+/** A message about the appointment in its conversation, through the send policy, recorded like the bot's replies. */
+async function tell(input: AppointmentWorkflowInput, body: string, what: string): Promise<void> {
+  const idempotencyKey = `${workflowInfo().workflowId}:${what}`;
+  const sent = await deliver({ integrationId: input.integrationId, conversationSid: input.conversationSid, body, idempotencyKey });
+  await acts.recordReply({
+    integrationId: input.integrationId, conversationSid: input.conversationSid, author: sent.author, body, idempotencyKey,
+    messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: sent.acceptedAt, sentBy: 'bot', heldReason: sent.heldReason,
+  });
+}

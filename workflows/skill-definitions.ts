@@ -1,0 +1,86 @@
+/**
+ * Names and message types of the agent's skills: tool calls, confirmations, and the business
+ * processes (orders, appointments) that run as their own workflows. Pure definitions, imported from
+ * inside the workflow sandbox.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** A tool's activity options, from the tool registry. */
+export interface ToolActivityOptions {
+  timeoutSeconds: number;
+  maximumAttempts: number;
+}
+
+/** A tool call the model asked for, as the step activity checked it: valid arguments, or the error the model reads. */
+export interface CheckedToolCall {
+  /** The model's id of the call. */
+  id: string;
+  name: string;
+  /** The model's raw arguments (JSON text). */
+  arguments: string;
+  /** Valid arguments (absent when invalid). */
+  args?: unknown;
+  error?: string;
+  risk?: 'read' | 'write' | 'approval';
+  activity?: ToolActivityOptions;
+}
+
+/** This turn's exchange with the model beyond the conversation's messages: its tool calls and their results. */
+export type ScratchMessage =
+  | { role: 'assistant'; content: string | null; toolCalls: { id: string; name: string; arguments: string }[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+/**
+ * A side effect the customer was shown a summary of, bound to the hash of its validated arguments.
+ * Only their YES before `expiresAt` runs it, once (idempotency key: workflow id + hash).
+ */
+export interface PendingAction {
+  tool: string;
+  args: unknown;
+  hash: string;
+  /** The proposing call's key in tool_calls. */
+  callKey: string;
+  summary: string;
+  /** Workflow time (ms) after which a YES no longer runs it. */
+  expiresAt: number;
+  activity: ToolActivityOptions;
+  language: string;
+}
+
+/** A long-lived business process a confirmed action starts, each its own workflow. */
+export type BusinessProcess =
+  | { kind: 'order'; orderId: string; number: string; paymentTimeoutMs: number; language: string }
+  | { kind: 'appointment'; appointmentId: string; startsAt: number; endsAt: number; language: string }
+  /** A change to a running appointment workflow (a signal, not a new workflow). */
+  | { kind: 'appointment_change'; appointmentId: string; change: 'cancelled' | 'rescheduled'; startsAt?: number; endsAt?: number };
+
+export const orderWorkflowId = (number: string) => `order:${number}`;
+
+export interface OrderWorkflowInput {
+  orderId: string;
+  number: string;
+  integrationId: string;
+  conversationSid: string;
+  language: string;
+  /** One reminder after this long unpaid; cancelled after twice this long. */
+  paymentTimeoutMs: number;
+}
+
+/** The payment provider confirmed the payment (the sandbox pay page, or Stripe's webhook). */
+export const orderPaidSignal = defineSignal<[{ provider: string; reference: string }]>('orderPaid');
+export const orderStatusQuery = defineQuery<'awaiting_payment' | 'paid' | 'cancelled'>('orderStatus');
+
+export const appointmentWorkflowId = (appointmentId: string) => `appointment:${appointmentId}`;
+
+export interface AppointmentWorkflowInput {
+  appointmentId: string;
+  integrationId: string;
+  conversationSid: string;
+  language: string;
+  /** Epoch ms. */
+  startsAt: number;
+  endsAt: number;
+}
+
+export const appointmentCancelledSignal = defineSignal('appointmentCancelled');
+export const appointmentRescheduledSignal = defineSignal<[{ startsAt: number; endsAt: number }]>('appointmentRescheduled');
