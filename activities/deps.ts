@@ -15,6 +15,7 @@ import type { OrdersService } from '../src/orders/orders.service';
 import type { SettingsService } from '../src/settings/settings.service';
 import type { PaymentsService } from '../src/payments/payments.service';
 import type { AppointmentsService } from '../src/appointments/appointments.service';
+import type { ReturnsService } from '../src/returns/returns.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
 export interface ActivityDeps {
@@ -34,5 +35,6 @@ export interface ActivityDeps {
   settings: Pick<SettingsService, 'get'>;
   payments: Pick<PaymentsService, 'createLink'>;
   appointments: Pick<AppointmentsService, 'services' | 'service' | 'freeSlots' | 'checkSlot' | 'book' | 'customersBooking' | 'cancel' | 'reschedule' | 'upcomingFor' | 'byId' | 'markCompleted'>;
+  returns: Pick<ReturnsService, 'check' | 'create' | 'transition'>;
   config: AppConfig;
 }

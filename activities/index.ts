@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';
 import { createOrderActivities } from './order.activities';
 import { createReconcileActivities } from './reconcile.activities';
+import { createReturnActivities } from './return.activities';
 import { createToolActivities } from './tool.activities';
 import { createTwilioActivities } from './twilio.activities';
 
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createToolActivities(deps),
     ...createOrderActivities(deps),
     ...createAppointmentActivities(deps),
+    ...createReturnActivities(deps),
   };
 }
 

@@ -35,8 +35,8 @@ export type ToolActivities = Record<`tool.${string}`, ToolActivity>;
 export const actionHash = (tool: string, args: unknown, callKey: string) =>
   createHash('sha256').update(JSON.stringify([tool, args, callKey])).digest('hex').slice(0, 32);
 
-export function createToolActivities({ toolCalls, knowledge, products, orders, settings, appointments, config }: ActivityDeps) {
-  const services = { knowledge, products, orders, settings, appointments, config };
+export function createToolActivities({ toolCalls, knowledge, products, orders, settings, appointments, returns, config }: ActivityDeps) {
+  const services = { knowledge, products, orders, settings, appointments, returns, config };
   const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey });
 
   async function run(tool: ToolDefinition<unknown>, input: ToolRunInput): Promise<ToolRunOutput> {

@@ -12,11 +12,13 @@ import {
   type BusinessProcess,
   orderWorkflowId,
   type PendingAction,
+  returnWorkflowId,
   type ScratchMessage,
   type ToolActivityOptions,
 } from './skill-definitions';
 import { appointmentWorkflow } from './appointment.workflow';
 import { orderWorkflow } from './order.workflow';
+import { returnWorkflow } from './return.workflow';
 
 /** Tool calls one turn may make; then the model must answer in text. */
 export const MAX_TOOL_CALLS = 8;
@@ -199,6 +201,9 @@ async function startProcess(process: BusinessProcess, input: AgentInput): Promis
     } else if (process.kind === 'appointment') {
       const { appointmentId, startsAt, endsAt, language } = process;
       await startChild(appointmentWorkflow, { workflowId: appointmentWorkflowId(appointmentId), parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ ...conversation, appointmentId, startsAt, endsAt, language }] });
+    } else if (process.kind === 'return') {
+      const { returnId, language, autoApprove } = process;
+      await startChild(returnWorkflow, { workflowId: returnWorkflowId(returnId), parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ ...conversation, returnId, language, autoApprove }] });
     } else {
       const handle = getExternalWorkflowHandle(appointmentWorkflowId(process.appointmentId));
       if (process.change === 'cancelled') await handle.signal(appointmentCancelledSignal);

@@ -5,3 +5,4 @@ export { replyToMessages } from './turn.workflow';
 export { reconcileInbound } from './reconcile.workflow';
 export { orderWorkflow } from './order.workflow';
 export { appointmentWorkflow } from './appointment.workflow';
+export { returnWorkflow } from './return.workflow';

@@ -3,7 +3,7 @@
  * processes (orders, appointments) that run as their own workflows. Pure definitions, imported from
  * inside the workflow sandbox.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** A tool's activity options, from the tool registry. */
 export interface ToolActivityOptions {
@@ -51,6 +51,7 @@ export interface PendingAction {
 export type BusinessProcess =
   | { kind: 'order'; orderId: string; number: string; paymentTimeoutMs: number; language: string }
   | { kind: 'appointment'; appointmentId: string; startsAt: number; endsAt: number; language: string }
+  | { kind: 'return'; returnId: string; language: string; autoApprove: boolean }
   /** A change to a running appointment workflow (a signal, not a new workflow). */
   | { kind: 'appointment_change'; appointmentId: string; change: 'cancelled' | 'rescheduled'; startsAt?: number; endsAt?: number };
 
@@ -84,3 +85,20 @@ export interface AppointmentWorkflowInput {
 
 export const appointmentCancelledSignal = defineSignal('appointmentCancelled');
 export const appointmentRescheduledSignal = defineSignal<[{ startsAt: number; endsAt: number }]>('appointmentRescheduled');
+
+export const returnWorkflowId = (returnId: string) => `return:${returnId}`;
+
+export type ReturnStatus = 'requested' | 'approved' | 'rejected' | 'received' | 'refunded' | 'exchanged';
+
+export interface ReturnWorkflowInput {
+  returnId: string;
+  integrationId: string;
+  conversationSid: string;
+  language: string;
+  /** The business's rule approved it (its value is under the auto-approve limit): no staff decision awaited. */
+  autoApprove: boolean;
+}
+
+/** A staff member moves the return on (approve, reject, received, refunded, exchanged); refused when the move is not allowed now. */
+export const returnStepUpdate = defineUpdate<{ status: ReturnStatus }, [{ to: ReturnStatus; by: string; note?: string }]>('returnStep');
+export const returnStatusQuery = defineQuery<ReturnStatus>('returnStatus');

@@ -8,6 +8,7 @@ import { findAppointmentSlots } from './find-appointment-slots';
 import { bookAppointment } from './book-appointment';
 import { cancelAppointment } from './cancel-appointment';
 import { rescheduleAppointment } from './reschedule-appointment';
+import { requestReturn } from './request-return';
 import type { ToolDefinition } from './tool';
 
 /**
@@ -15,7 +16,7 @@ import type { ToolDefinition } from './tool';
  * catalogue; a test keeps the two in step.
  */
 export const TOOLS = [
-  searchKnowledge, searchProducts, getOrderStatus, createOrder,
+  searchKnowledge, searchProducts, getOrderStatus, createOrder, requestReturn,
   findAppointmentSlots, bookAppointment, cancelAppointment, rescheduleAppointment,
   escalateToHuman,
 ] as unknown as readonly ToolDefinition<unknown>[];

@@ -5,6 +5,7 @@ import type { OrdersService, CustomerScope } from '../../src/orders/orders.servi
 import type { ProductsService } from '../../src/catalogue/products.service';
 import type { SettingsService } from '../../src/settings/settings.service';
 import type { AppointmentsService } from '../../src/appointments/appointments.service';
+import type { ReturnsService } from '../../src/returns/returns.service';
 import type { BusinessProcess } from '../../workflows/skill-definitions';
 
 /**
@@ -20,6 +21,7 @@ export interface ToolServices {
   orders: Pick<OrdersService, 'price' | 'place' | 'forCustomer'>;
   settings: Pick<SettingsService, 'get'>;
   appointments: Pick<AppointmentsService, 'services' | 'service' | 'freeSlots' | 'checkSlot' | 'book' | 'customersBooking' | 'cancel' | 'reschedule' | 'upcomingFor'>;
+  returns: Pick<ReturnsService, 'check' | 'create'>;
   config: Pick<AppConfig, 'orderPaymentTimeoutMs'>;
 }
 

@@ -14,6 +14,8 @@ export const settingsSchema = z.strictObject({
   returnWindowDays: z.number().int().min(0).max(365).default(30),
   /** The reasons a customer may give for a return. */
   returnReasons: z.array(z.string().trim().min(1).max(100)).min(1).max(20).default(['damaged', 'wrong item', 'does not fit', 'changed my mind']),
+  /** Returns worth up to this amount (in the order's currency) are approved at once; 0: staff approves every return. */
+  autoApproveReturnsUpTo: z.number().min(0).max(1_000_000).default(0),
 });
 export type BusinessSettings = z.output<typeof settingsSchema>;
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { AppointmentsService } from '../appointments/appointments.service';
+import { ReturnsService } from '../returns/returns.service';
 import { ProductsService } from '../catalogue/products.service';
 import { ToolCallsService } from '../conversations/tool-calls.service';
 import { KnowledgeService } from '../knowledge/knowledge.service';
@@ -57,6 +58,7 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly settings: SettingsService,
     private readonly payments: PaymentsService,
     private readonly appointments: AppointmentsService,
+    private readonly returns: ReturnsService,
   ) {}
 
   /**
@@ -86,6 +88,7 @@ export class WorkerService implements OnApplicationShutdown {
       settings: this.settings,
       payments: this.payments,
       appointments: this.appointments,
+      returns: this.returns,
       config: this.config,
     });
     const queues = taskQueues(this.config.temporal.taskQueue);

@@ -67,6 +67,9 @@ export function fakeActivities() {
     async markOrderPaid() {
       throw new Error('fakeActivities: no orders');
     },
+    async changeReturnStatus() {
+      throw new Error('fakeActivities: no returns');
+    },
     async appointmentReminder() {
       throw new Error('fakeActivities: no appointments');
     },

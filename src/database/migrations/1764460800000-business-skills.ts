@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The agent's skills: the business's settings, knowledge (chunks searchable by language-aware full
- * text), catalogue, orders with their items, appointment services and bookings, the questions
+ * text), catalogue, orders with their items, returns, appointment services and bookings, the questions
  * knowledge could not answer, and every tool call the agent made with its result.
  */
 export class BusinessSkills1764460800000 implements MigrationInterface {
@@ -124,10 +124,28 @@ export class BusinessSkills1764460800000 implements MigrationInterface {
     // Double booking is impossible: a booked slot's seat is taken once (capacity = seats per slot).
     await q.query(`CREATE UNIQUE INDEX appointments_one_per_seat ON appointments (service_id, starts_at, seat) WHERE status = 'booked'`);
     await q.query(`CREATE INDEX appointments_customer ON appointments (customer_id, starts_at)`);
+    await q.query(`
+      CREATE TABLE returns (
+        id uuid PRIMARY KEY,
+        order_id uuid NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+        integration_id uuid NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        customer_id uuid NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        conversation_sid text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('refund', 'exchange')),
+        reason text NOT NULL,
+        items jsonb NOT NULL,
+        amount numeric(14, 2) NOT NULL,
+        status text NOT NULL CHECK (status IN ('requested', 'approved', 'rejected', 'received', 'refunded', 'exchanged')),
+        history jsonb NOT NULL DEFAULT '[]',
+        action_key text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX returns_order ON returns (order_id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['appointments', 'appointment_services', 'tool_calls', 'order_items', 'orders', 'products', 'knowledge_gaps', 'knowledge_chunks', 'knowledge_documents', 'business_settings']) await q.query(`DROP TABLE ${table}`);
+    for (const table of ['returns', 'appointments', 'appointment_services', 'tool_calls', 'order_items', 'orders', 'products', 'knowledge_gaps', 'knowledge_chunks', 'knowledge_documents', 'business_settings']) await q.query(`DROP TABLE ${table}`);
     await q.query(`DROP SEQUENCE order_numbers`);
     await q.query(`ALTER TABLE customers DROP COLUMN language`);
   }

@@ -1,0 +1,62 @@
+import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { DATABASE_ACTIVITY } from './activity-options';
+import { deliver } from './delivery';
+import { type ReturnStatus, returnStatusQuery, returnStepUpdate, type ReturnWorkflowInput } from './skill-definitions';
+
+const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
+
+/** The moves a return makes (the same table the database enforces). */
+const NEXT: Record<ReturnStatus, ReturnStatus[]> = {
+  requested: ['approved', 'rejected'],
+  approved: ['received'],
+  received: ['refunded', 'exchanged'],
+  rejected: [],
+  refunded: [],
+  exchanged: [],
+};
+const FINAL: ReturnStatus[] = ['rejected', 'refunded', 'exchanged'];
+
+/**
+ * A return (`return:<id>`): requested → approved or rejected (by the business's auto-approve rule or
+ * a staff member) → received → refunded or exchanged. Staff move it with the `returnStep` update,
+ * which refuses a move that is not allowed now; every change is stored and told to the customer.
+ */
+export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnStatus> {
+  let status: ReturnStatus = 'requested';
+  let moving = false;
+  setHandler(returnStatusQuery, () => status);
+
+  async function step(to: ReturnStatus, by: string, note?: string) {
+    moving = true;
+    try {
+      const changed = await acts.changeReturnStatus({ returnId: input.returnId, to, by, note, language: input.language });
+      status = changed.status;
+      await tell(input, changed.message, `status-${to}`);
+      return { status };
+    } finally {
+      moving = false;
+    }
+  }
+
+  setHandler(returnStepUpdate, ({ to, by, note }) => step(to, by, note), {
+    validator: ({ to }) => {
+      if (moving) throw ApplicationFailure.create({ type: 'ReturnBusy', message: 'Another change of this return is in progress' });
+      if (!NEXT[status].includes(to)) throw ApplicationFailure.create({ type: 'InvalidReturnStep', message: `A return that is ${status} cannot become ${to}` });
+    },
+  });
+
+  if (input.autoApprove) await step('approved', 'auto-approve rule');
+  await condition(() => FINAL.includes(status) && !moving);
+  return status;
+}
+
+/** A message about the return in its conversation, through the send policy, recorded like the bot's replies. */
+async function tell(input: ReturnWorkflowInput, body: string, what: string): Promise<void> {
+  const idempotencyKey = `${workflowInfo().workflowId}:${what}`;
+  const sent = await deliver({ integrationId: input.integrationId, conversationSid: input.conversationSid, body, idempotencyKey });
+  await acts.recordReply({
+    integrationId: input.integrationId, conversationSid: input.conversationSid, author: sent.author, body, idempotencyKey,
+    messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: sent.acceptedAt, sentBy: 'bot', heldReason: sent.heldReason,
+  });
+}
