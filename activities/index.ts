@@ -3,6 +3,7 @@ import { createAppointmentActivities } from './appointment.activities';
 import { createCrmActivities } from './crm.activities';
 import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';
+import { createMenuActivities } from './menu.activities';
 import { createOrderActivities } from './order.activities';
 import { createReconcileActivities } from './reconcile.activities';
 import { createReturnActivities } from './return.activities';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createAppointmentActivities(deps),
     ...createReturnActivities(deps),
+    ...createMenuActivities(deps),
   };
 }
 

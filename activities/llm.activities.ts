@@ -12,7 +12,7 @@ import type { ActivityDeps } from './deps';
 export type GeneratedReply = (
   | { kind: 'llm'; text: string; model: string }
   /** The model called escalate_to_human; `text` tells the customer a person will take over. */
-  | { kind: 'escalate'; text: string; reason: string; model: string; cause?: 'llm_tool' | 'tool_failed' }
+  | { kind: 'escalate'; text: string; reason: string; model: string; cause?: 'llm_tool' | 'tool_failed' | 'customer_request' }
   | { kind: 'no_model' }
   /** A daily token budget is spent: no model call was made. */
   | { kind: 'over_budget'; scope: 'customer' | 'integration' }

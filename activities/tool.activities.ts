@@ -35,13 +35,19 @@ export type ToolActivities = Record<`tool.${string}`, ToolActivity>;
 export const actionHash = (tool: string, args: unknown, callKey: string) =>
   createHash('sha256').update(JSON.stringify([tool, args, callKey])).digest('hex').slice(0, 32);
 
-export function createToolActivities({ toolCalls, knowledge, products, orders, settings, appointments, returns, config }: ActivityDeps) {
+/**
+ * Runs tools by the registry: `run` for a tool's handler (after checking its arguments, and for a
+ * side effect the hash the customer confirmed), `preview` for the summary a side effect waits on.
+ * Both record the call. The agent's activities and menu mode use the same runner.
+ */
+export function createToolRunner({ toolCalls, knowledge, products, orders, settings, appointments, returns, config }: ActivityDeps) {
   const services = { knowledge, products, orders, settings, appointments, returns, config };
   const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey });
+  const recorder = (tool: string, input: { scope: CustomerScope; callKey: string; args: unknown }) => (outcome: ToolCallOutcome, result: unknown) =>
+    toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
 
   async function run(tool: ToolDefinition<unknown>, input: ToolRunInput): Promise<ToolRunOutput> {
-    const record = (outcome: ToolCallOutcome, result: unknown) =>
-      toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool: tool.name, arguments: input.args, outcome, result });
+    const record = recorder(tool.name, input);
     // Checked again here: only arguments valid for this tool reach its handler.
     const checked = tool.args.safeParse(input.args);
     if (!checked.success || !tool.run) throw new Error(`tool.${tool.name} was called with arguments it does not accept`);
@@ -60,35 +66,42 @@ export function createToolActivities({ toolCalls, knowledge, products, orders, s
     }
   }
 
-  const perTool = Object.fromEntries(TOOLS.filter((t) => t.run).map((t) => [`tool.${t.name}`, (input: ToolRunInput) => run(t, input)])) as ToolActivities;
+  /**
+   * The summary a `write` tool shows before it runs, rendered from the database, and the hash the
+   * customer's YES is bound to; or the business rule that refuses it (the model reads why).
+   */
+  async function preview(input: { tool: string; args: unknown; scope: CustomerScope; language: string; callKey: string }): Promise<Preview> {
+    const tool = toolNamed(input.tool);
+    const checked = tool?.args.safeParse(input.args);
+    if (!tool?.preview || !checked?.success) throw new Error(`${input.tool} has no confirmation summary for these arguments`);
+    const record = recorder(tool.name, input);
+    try {
+      const summary = await tool.preview(checked.data, context(input));
+      await record('awaiting_confirmation', { summary });
+      return { summary, hash: actionHash(tool.name, input.args, input.callKey), expiresInMs: config.pendingActionMs };
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      await record('refused', { error: err.message, code: err.code });
+      return { refused: err.message };
+    }
+  }
+
+  return { run, preview };
+}
+
+export type Preview = { summary: string; hash: string; expiresInMs: number } | { refused: string };
+
+export function createToolActivities(deps: ActivityDeps) {
+  const runner = createToolRunner(deps);
+  const perTool = Object.fromEntries(TOOLS.filter((t) => t.run).map((t) => [`tool.${t.name}`, (input: ToolRunInput) => runner.run(t, input)])) as ToolActivities;
 
   return {
     ...perTool,
-
-    /**
-     * The summary a `write` tool shows before it runs, rendered from the database, and the hash the
-     * customer's YES is bound to; or the business rule that refuses it (the model reads why).
-     */
-    async previewToolAction(input: { tool: string; args: unknown; scope: CustomerScope; language: string; callKey: string }): Promise<{ summary: string; hash: string; expiresInMs: number } | { refused: string }> {
-      const tool = toolNamed(input.tool);
-      const checked = tool?.args.safeParse(input.args);
-      if (!tool?.preview || !checked?.success) throw new Error(`${input.tool} has no confirmation summary for these arguments`);
-      const record = (outcome: ToolCallOutcome, result: unknown) =>
-        toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool: tool.name, arguments: input.args, outcome, result });
-      try {
-        const summary = await tool.preview(checked.data, context(input));
-        await record('awaiting_confirmation', { summary });
-        return { summary, hash: actionHash(tool.name, input.args, input.callKey), expiresInMs: config.pendingActionMs };
-      } catch (err) {
-        if (!(err instanceof Refusal)) throw err;
-        await record('refused', { error: err.message, code: err.code });
-        return { refused: err.message };
-      }
-    },
+    previewToolAction: runner.preview,
 
     /** Records an outcome the workflow decided (declined, expired, limited, failed, the hand-off). */
     async recordToolCall(call: ToolCallRecord): Promise<void> {
-      await toolCalls.record(call);
+      await deps.toolCalls.record(call);
     },
   };
 }

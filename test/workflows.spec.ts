@@ -15,7 +15,7 @@ import {
   taskQueues,
   transcriptQuery,
 } from '../workflows/definitions';
-import { handoffNotice, LLM_DOWN_REPLY, NO_MODEL_REPLY } from '../workflows/replies';
+import { handoffNotice, LLM_DOWN_REPLY } from '../workflows/replies';
 import { eventually } from './support/eventually';
 import { fakeActivities } from './support/fake-activities';
 
@@ -113,11 +113,11 @@ describe('conversation workflow', () => {
     }
   });
 
-  test('without a language model it says so plainly', async () => {
+  test('without a language model the turn goes to menu mode (which says so, see menu-mode.e2e-spec.ts)', async () => {
     behaviour.llm = async () => ({ kind: 'no_model' });
     const sid = 'CH-no-model';
     await start(sid, message('What are your opening hours?'));
-    expect(await waitForReplies(sid, 1)).toEqual([NO_MODEL_REPLY]);
+    expect(await waitForReplies(sid, 1)).toEqual(['Menu: What are your opening hours?']);
   });
 
   test('when the language model fails after its retries the customer gets the fallback and a person is asked', async () => {

@@ -11,6 +11,7 @@ import {
   appointmentWorkflowId,
   type BusinessProcess,
   orderWorkflowId,
+  type MenuState,
   type PendingAction,
   returnWorkflowId,
   type ScratchMessage,
@@ -44,6 +45,8 @@ export interface AgentInput {
   turnKey: string;
   /** The side effect waiting for this customer's YES, from an earlier turn. */
   pendingAction?: PendingAction;
+  /** Where the customer is in menu mode (no language model). */
+  menu?: MenuState;
 }
 
 export type AgentOutcome = {
@@ -51,9 +54,11 @@ export type AgentOutcome = {
   toolCalls: { name: string; outcome: string }[];
   /** The side effect now waiting for a YES; null when the turn settled (or dropped) the one before. */
   pendingAction?: PendingAction | null;
+  /** Menu mode's state after this turn; null when its flow ended. */
+  menu?: MenuState | null;
   alerts: Alert[];
 } & (
-  | { kind: 'answer'; text: string; escalation?: { reason: string; cause: 'llm_tool' | 'tool_failed' } }
+  | { kind: 'answer'; text: string; escalation?: { reason: string; cause: 'llm_tool' | 'tool_failed' | 'customer_request' } }
   | { kind: 'no_model' }
   | { kind: 'over_budget'; scope: 'customer' | 'integration' }
 );
@@ -108,7 +113,8 @@ export async function runAgent(next: NextStep, input: AgentInput): Promise<Agent
       language: input.language, toolsAllowed, callKeyPrefix: `${input.turnKey}:${stepNo}`,
     });
     alerts.push(...(step.alerts ?? []));
-    if (step.kind === 'no_model' || step.kind === 'over_budget') return { ...step, toolCalls, pendingAction: settled, alerts };
+    if (step.kind === 'no_model') return { ...(await menuMode(input, scope)), toolCalls, alerts };
+    if (step.kind === 'over_budget') return { ...step, toolCalls, pendingAction: settled, alerts };
     if (step.kind === 'answer') return { kind: 'answer', text: step.text, escalation, toolCalls, pendingAction: settled, alerts };
 
     scratch.push({ role: 'assistant', content: step.content, toolCalls: step.calls.map(({ id, name, arguments: a }) => ({ id, name, arguments: a })) });
@@ -170,6 +176,21 @@ export async function runAgent(next: NextStep, input: AgentInput): Promise<Agent
     }
   }
   throw new Error('The agent made no answer within its step limit');
+}
+
+/**
+ * Without a language model the agent does not pretend: menu mode (menu.activities.ts) walks the
+ * customer through the same tools, and a side effect waits for the same confirmation.
+ */
+async function menuMode(input: AgentInput, scope: { integrationId: string; customerId: string; conversationSid: string }): Promise<{ kind: 'answer'; text: string; escalation?: { reason: string; cause: 'customer_request' }; pendingAction: PendingAction | null; menu: MenuState | null }> {
+  const language = input.language || 'en';
+  const out = await records.menuTurn({ state: input.menu, text: input.messages[input.messages.length - 1] ?? '', scope, language, callKey: `${input.turnKey}:menu` });
+  if (out.escalate) return { kind: 'answer', text: '', escalation: { reason: 'The customer chose a person from the menu', cause: 'customer_request' }, menu: null, pendingAction: null };
+  if (out.pending) {
+    const { expiresInMs, ...pending } = out.pending;
+    return { kind: 'answer', text: `${out.pending.summary}\n\n${askToConfirm(language)}`, pendingAction: { ...pending, expiresAt: Date.now() + expiresInMs, language }, menu: null };
+  }
+  return { kind: 'answer', text: out.reply, menu: out.state ?? null, pendingAction: null };
 }
 
 /** The customer said YES in time: the action runs, once, under its idempotency key; then its process starts. */

@@ -182,6 +182,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           llmAsActivity: patched(LLM_AS_ACTIVITY),
           tools: patched(AGENT_TOOLS),
           pendingAction: state.pendingAction,
+          menu: state.menu,
         });
       } else {
         // Conversations whose history ran turns as child workflows replay them that way.
@@ -192,6 +193,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       if (result.policy) state.policy = result.policy;
       if (result.toldRedaction) state.redactionNoticeSent = true;
       if (result.pendingAction !== undefined) state.pendingAction = result.pendingAction ?? undefined;
+      if (result.menu !== undefined) state.menu = result.menu ?? undefined;
       for (const call of result.toolCalls ?? []) remember(state, { direction: 'tool', text: `${call.name}: ${call.outcome}`, at: new Date().toISOString() });
       if (result.holding) remember(state, { direction: 'outbound', text: result.holding.text, at: result.holding.at, messageSid: result.holding.messageSid, sentBy: 'bot' });
       if (!result.suppressed) remember(state, { direction: 'outbound', text: result.reply, at: new Date().toISOString(), messageSid: result.messageSid, sentBy: 'bot' });

@@ -5,7 +5,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BusinessHours } from './business-hours';
-import type { PendingAction } from './skill-definitions';
+import type { MenuState, PendingAction } from './skill-definitions';
 
 /** Task queue names, derived from the configured base name (TEMPORAL_TASK_QUEUE). */
 export const taskQueues = (base: string) => ({
@@ -152,6 +152,8 @@ export interface CarriedState {
   redactionNoticeSent?: boolean;
   /** A side effect summarised to the customer, waiting for their YES. */
   pendingAction?: PendingAction;
+  /** Where the customer is in menu mode (no language model). */
+  menu?: MenuState;
 }
 
 export interface TranscriptEntry {
@@ -188,6 +190,8 @@ export interface TurnResult {
   holding?: { text: string; at: string; messageSid: string };
   /** The side effect now waiting for the customer's YES; null when the turn settled the one before. */
   pendingAction?: PendingAction | null;
+  /** Menu mode's state after the turn; null when its flow ended. */
+  menu?: MenuState | null;
   /** The tool calls the turn made, for the transcript. */
   toolCalls?: { name: string; outcome: string }[];
   /** @deprecated Kept for histories of earlier turns; read `escalation`. */

@@ -102,3 +102,14 @@ export interface ReturnWorkflowInput {
 /** A staff member moves the return on (approve, reject, received, refunded, exchanged); refused when the move is not allowed now. */
 export const returnStepUpdate = defineUpdate<{ status: ReturnStatus }, [{ to: ReturnStatus; by: string; note?: string }]>('returnStep');
 export const returnStatusQuery = defineQuery<ReturnStatus>('returnStatus');
+
+/**
+ * Where a customer is in menu mode (no language model): the flow, its step, the arguments gathered
+ * so far, and the numbered choices last shown.
+ */
+export interface MenuState {
+  flow: 'question' | 'products' | 'order' | 'return' | 'appointments' | 'slot';
+  step: number;
+  args: Record<string, unknown>;
+  choices?: { label: string; value: Record<string, unknown> }[];
+}

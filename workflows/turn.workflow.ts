@@ -5,7 +5,7 @@ import { type AgentInput, type AgentOutcome, runAgent } from './agent';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { activityFailure, alertAdministrators, type Delivered, deliver, failureType, postIncidentAlerts, waitForResume } from './delivery';
 import { humanTookOverSignal, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
-import type { PendingAction } from './skill-definitions';
+import type { MenuState, PendingAction } from './skill-definitions';
 import {
   asksForHuman,
   budgetReply,
@@ -82,6 +82,8 @@ export interface TurnOptions {
   tools?: boolean;
   /** The side effect waiting for this customer's YES (with `tools`). */
   pendingAction?: PendingAction;
+  /** Where the customer is in menu mode (with `tools`, when no model is configured). */
+  menu?: MenuState;
 }
 
 /**
@@ -107,7 +109,7 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
   const holding = policy?.holdingMessageMs ? holdOn(turn, policy.holdingMessageMs, () => prepared, crm, { ...opts, language }) : undefined;
   let reply: string;
   let escalation: TurnResult['escalation'];
-  let agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls'> = { toolCalls: [] };
+  let agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls' | 'menu'> = { toolCalls: [] };
   try {
     if (texts.some(asksForHuman)) {
       if (opts.pendingAction) agent = { ...agent, pendingAction: null }; // a person takes it from here
@@ -118,12 +120,12 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
       try {
         const messages = texts.length ? texts : ['(the customer sent media without text)'];
         const generated: GeneratedReply = tools
-          ? await agentTurn(llm, { integrationId: turn.integrationId, conversationSid: turn.conversationSid, context, messages, language: known ?? '', turnKey: opts.idempotencyKey.replace(/:reply$/, ''), pendingAction: opts.pendingAction }, (outcome) => (agent = outcome))
+          ? await agentTurn(llm, { integrationId: turn.integrationId, conversationSid: turn.conversationSid, context, messages, language: known ?? '', turnKey: opts.idempotencyKey.replace(/:reply$/, ''), pendingAction: opts.pendingAction, menu: opts.menu }, (outcome) => (agent = outcome))
           : await generate(llm, { integrationId: turn.integrationId, context, messages });
         await postIncidentAlerts(generated.alerts ?? []);
         if (generated.kind === 'escalate') {
           escalation = { cause: generated.cause ?? 'llm_tool', reason: generated.reason };
-          reply = generated.text || handoffNotice();
+          reply = generated.text || handoffNotice(language);
         } else if (generated.kind === 'over_budget') {
           log.warn('Daily LLM token budget spent; answering with the fallback', { scope: generated.scope });
           reply = budgetReply(language);
@@ -165,8 +167,9 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
 }
 
 /** What an agent turn adds to the result; nothing for turns without tools (their histories stay as they were). */
-const agentResult = (agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls'>) => ({
+const agentResult = (agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls' | 'menu'>) => ({
   ...(agent.pendingAction !== undefined ? { pendingAction: agent.pendingAction } : {}),
+  ...(agent.menu !== undefined ? { menu: agent.menu } : {}),
   ...(agent.toolCalls.length > 0 ? { toolCalls: agent.toolCalls } : {}),
 });
 

@@ -17,7 +17,7 @@ export const findAppointmentSlots = defineTool({
   risk: 'read',
   activity: { timeoutSeconds: 10, maximumAttempts: 3 },
   async run({ serviceId, date, days }, { scope, services, language }) {
-    const upcoming = (await services.appointments.upcomingFor(scope)).map((a) => ({ appointmentId: a.id, service: a.serviceName, startsAt: toLocal(a.startsAt, a.timeZone), when: describeTime(a.startsAt, a.timeZone, language) }));
+    const upcoming = (await services.appointments.upcomingFor(scope)).map((a) => ({ appointmentId: a.id, serviceId: a.serviceId, service: a.serviceName, startsAt: toLocal(a.startsAt, a.timeZone), when: describeTime(a.startsAt, a.timeZone, language) }));
     if (!serviceId) {
       const all = await services.appointments.services();
       return { result: { services: all.map((s) => ({ serviceId: s.id, name: s.name, durationMinutes: s.durationMinutes, timeZone: s.timeZone })), yourAppointments: upcoming } };

@@ -67,6 +67,10 @@ export function fakeActivities() {
     async markOrderPaid() {
       throw new Error('fakeActivities: no orders');
     },
+    /** Menu mode (no model): echoes the message, so a test sees the turn went to the menu. */
+    async menuTurn({ text }) {
+      return { reply: `Menu: ${text}` };
+    },
     async changeReturnStatus() {
       throw new Error('fakeActivities: no returns');
     },
