@@ -1,5 +1,6 @@
 import type { ChatRequest } from './emulators/openai-emulator';
 import { eventually } from './support/eventually';
+import { recordHistory } from './support/record-history';
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from './support/test-app';
 import { returnStatusQuery, returnWorkflowId } from '../workflows/skill-definitions';
 
@@ -83,6 +84,7 @@ describe('agent returns', () => {
     expect((await bodies(sid, ++n))[n - 1]).toBe(`Your refund of 149.00 EUR for order #${number} has been issued.\nRefunded to your card.`);
     expect(await t.temporal.workflow.getHandle(returnWorkflowId(ret!.id)).result()).toBe('refunded');
     expect((await step('exchanged')).status).toBe(409);
+    await recordHistory(t.temporal.workflow.getHandle(returnWorkflowId(ret!.id)), 'return-refunded.json');
   });
 
   test('outside the window, or another customer\'s order, is refused; under the auto-approve limit a return is approved at once', async () => {

@@ -1,5 +1,8 @@
 import type { ChatRequest, ScriptedReply } from './emulators/openai-emulator';
 import { askToConfirm, declinedReply } from '../workflows/confirmation';
+import { conversationWorkflowId } from '../workflows/definitions';
+import { orderWorkflowId } from '../workflows/skill-definitions';
+import { recordHistory } from './support/record-history';
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from './support/test-app';
 
 const FAQ = `# Opening hours
@@ -62,7 +65,7 @@ describe('agent skills', () => {
     expect(reply!.body).toBe('On Sundays the shop is closed. (Source: Shop FAQ › Opening hours)');
     expect(t.openai.schemaProblems).toEqual([]);
     expect(t.openai.requests[0]!.tools!.map((tool) => tool.function.name).sort()).toEqual(
-      ['create_order', 'escalate_to_human', 'get_order_status', 'search_knowledge', 'search_products'],
+      ['book_appointment', 'cancel_appointment', 'create_order', 'escalate_to_human', 'find_appointment_slots', 'get_order_status', 'request_return', 'reschedule_appointment', 'search_knowledge', 'search_products'],
     );
     expect(t.openai.requests[0]!.messages[0]!.content).toContain('Trail Shop');
     expect(await toolCalls(sid)).toEqual([expect.objectContaining({ tool: 'search_knowledge', outcome: 'ok', arguments: { query: 'open Sunday' } })]);
@@ -131,6 +134,8 @@ describe('agent skills', () => {
     const orders = (await (await t.api('GET', '/api/orders?status=paid')).json()) as { number: string; total: number }[];
     expect(orders).toEqual(expect.arrayContaining([expect.objectContaining({ number, total: 11980 })]));
     expect(await stock('SHOE-1')).toBe(before - 2);
+    await recordHistory(t.temporal.workflow.getHandle(conversationWorkflowId(t.integrationId, sid)), 'conversation-agent-order.json');
+    await recordHistory(t.temporal.workflow.getHandle(orderWorkflowId(number)), 'order-paid.json');
   });
 
   test('NO cancels the summary and nothing is ordered; a quantity beyond stock is refused to the model', async () => {

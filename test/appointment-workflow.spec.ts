@@ -11,6 +11,7 @@ import { openDataSource } from '../src/database/data-source';
 import { taskQueues } from '../workflows/definitions';
 import { appointmentCancelledSignal, appointmentRescheduledSignal, appointmentWorkflowId } from '../workflows/skill-definitions';
 import { eventually } from './support/eventually';
+import { recordHistory } from './support/record-history';
 import { fakeActivities } from './support/fake-activities';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { startTimeSkipping } from './support/time-skipping';
@@ -127,6 +128,7 @@ describe('appointments', () => {
     expect(sent[1]).toMatch(/10:30 \(Europe\/Madrid\)/);
     expect(sent[2]).toBe(sent[1]);
     expect((await appointments.byId(booked.id))!.status).toBe('completed');
+    await recordHistory(handle, 'appointment-rescheduled.json');
   });
 
   test('a cancelled appointment sends no reminder', async () => {

@@ -1,6 +1,8 @@
 import { askToConfirm } from '../workflows/confirmation';
 import { handoffNotice } from '../workflows/replies';
+import { conversationWorkflowId } from '../workflows/definitions';
 import { eventually } from './support/eventually';
+import { recordHistory } from './support/record-history';
 import { messageEvent, newConversationSid, startTestApp, type TestApp } from './support/test-app';
 
 const HOURS = Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d) => [d, ['09:00-18:00']]));
@@ -75,5 +77,6 @@ describe('menu mode (no language model)', () => {
     const conversation = await eventually(async () => (await (await t.api('GET', `/api/conversations/${sid}`)).json()) as { status: string }, (c) => c.status !== 'bot');
     expect(conversation.status).toBe('waiting_for_human');
     expect(t.openai.requests).toEqual([]); // no model was ever asked
+    await recordHistory(t.temporal.workflow.getHandle(conversationWorkflowId(t.integrationId, sid)), 'conversation-menu.json');
   });
 });

@@ -10,6 +10,7 @@ import { OrdersService } from '../src/orders/orders.service';
 import { taskQueues } from '../workflows/definitions';
 import { orderPaidSignal, orderStatusQuery, orderWorkflowId } from '../workflows/skill-definitions';
 import { eventually } from './support/eventually';
+import { recordHistory } from './support/record-history';
 import { fakeActivities } from './support/fake-activities';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { startTimeSkipping } from './support/time-skipping';
@@ -84,6 +85,7 @@ describe('order workflow', () => {
     ]);
     expect((await orders.byId(order.id))!.status).toBe('cancelled');
     expect(await stock('LAMP')).toBe(10);
+    await recordHistory(handle, 'order-unpaid.json');
   });
 
   test('paid after the reminder: a receipt, the order paid and its stock kept', async () => {

@@ -8,7 +8,8 @@ import { Worker } from '@temporalio/worker';
  * Replays committed histories of real runs against today's workflow code. A change that would break
  * conversations already running in production (a non-deterministic change) fails here.
  * Histories are recorded by `RECORD_HISTORIES=1 npm run test:jest -- test/workflows.spec.ts test/handoff-workflow.spec.ts
- * test/message-policies-workflow.spec.ts`.
+ * test/message-policies-workflow.spec.ts` and the skills' specs (agent-skills, menu-mode, agent-returns,
+ * order-workflow, appointment-workflow).
  */
 const recorded: Record<string, string> = {
   // Turns as child workflows (before the `inline-turns` patch): conversations started then must still replay.
@@ -24,6 +25,16 @@ const recorded: Record<string, string> = {
   // Message policies: the model call as an activity (`llm-as-activity` patch), the holding-message
   // timer fired during a slow reply and cancelled for a fast one.
   'conversation-policies-holding.json': 'conversation:integration-1:CH-holding',
+  // The agent with tools (`agent-tools` patch): search, create_order's summary, the YES that places the
+  // order and starts its workflow; and menu mode without a model, through every skill.
+  'conversation-agent-order.json': 'conversation:0a69aa75-7523-40bc-bbaa-e45bc172deed:CH9459cebf39e2494ba63a8ece75d1c8d5',
+  'conversation-menu.json': 'conversation:3b9b53ff-5eb6-41f5-a3f4-3657a4868cd7:CH574f56cb74fb4ea1b423d07a0d706b68',
+  // The business processes: an order paid, an order cancelled unpaid (timers, reminder), an appointment
+  // moved (signal, timers recomputed), a return moved on by staff (updates).
+  'order-paid.json': 'order:1001',
+  'order-unpaid.json': 'order:1001',
+  'appointment-rescheduled.json': 'appointment:1343e4de-a56d-4eb6-9049-19626f52c471',
+  'return-refunded.json': 'return:0ebc0612-660c-47f7-931e-895323d1d885',
 };
 
 describe('replay of committed workflow histories', () => {
