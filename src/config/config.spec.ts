@@ -20,6 +20,12 @@ describe('configuration', () => {
     expect(config.temporal).toEqual({ address: undefined, namespace: 'default', uiPort: 8233, uiUrl: 'http://localhost:8233', cliPath: undefined, taskQueue: 'whatsapp-agent', apiKey: undefined });
     expect(config.handoff).toEqual({ slaMs: 5 * 60_000, reminderMs: 30 * 60_000, maxReminders: 3 });
     expect(config.logMessageBodies).toBe(false);
+    expect(config.demoData).toBe(true);
+  });
+
+  test('DEMO_DATA=false turns the demo shop off', () => {
+    expect(loadConfig({ DEMO_DATA: 'false' }).demoData).toBe(false);
+    expect(problemsOf({ DEMO_DATA: 'maybe' })).toEqual(['DEMO_DATA must be true or false']);
   });
 
   test('PUBLIC_BASE_URL follows PORT and loses a trailing slash', () => {

@@ -96,6 +96,7 @@ const schema = z
     HOLDING_MESSAGE_SECONDS: integer(8, 0, 600),
     ORDER_PAYMENT_TIMEOUT_MINUTES: integer(60, 1, 10_080),
     PENDING_ACTION_MINUTES: integer(30, 1, 1440),
+    DEMO_DATA: booleanFlag(true),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
@@ -161,6 +162,8 @@ export interface AppConfig {
   orderPaymentTimeoutMs: number;
   /** How long a summary waits for the customer's YES before the pending action lapses. */
   pendingActionMs: number;
+  /** The sandbox loads the demo shop at boot while the business has no products, knowledge or services. */
+  demoData: boolean;
 }
 
 export class ConfigError extends Error {
@@ -241,5 +244,6 @@ function toAppConfig(env: Env): AppConfig {
     },
     orderPaymentTimeoutMs: env.ORDER_PAYMENT_TIMEOUT_MINUTES * 60_000,
     pendingActionMs: env.PENDING_ACTION_MINUTES * 60_000,
+    demoData: env.DEMO_DATA,
   };
 }
