@@ -33,6 +33,8 @@ import { TwilioWebhookService } from './webhook/twilio-webhook.service';
 import { WorkerService } from './worker/worker.service';
 import { AppointmentsController } from './appointments/appointments.controller';
 import { AppointmentsService } from './appointments/appointments.service';
+import { ReturnsController } from './returns/returns.controller';
+import { ReturnsService } from './returns/returns.service';
 import { ProductsController } from './catalogue/products.controller';
 import { ProductsService } from './catalogue/products.service';
 import { ToolCallsService } from './conversations/tool-calls.service';
@@ -42,8 +44,11 @@ import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 import { PayPageController } from './payments/pay-page.controller';
 import { PaymentsService } from './payments/payments.service';
+import { StripeWebhookController } from './payments/stripe-webhook.controller';
 import { SettingsController } from './settings/settings.controller';
 import { SettingsService } from './settings/settings.service';
+import { ImportController } from './import/import.controller';
+import { ImportService } from './import/import.service';
 
 export interface ProcessRoles {
   /** The HTTP api: webhook, admin API, inbox redelivery. */
@@ -76,8 +81,9 @@ export class AppModule {
       OrdersService,
       ToolCallsService,
       AppointmentsService,
+      ReturnsService,
     ];
-    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService];
+    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
     return {
       module: AppModule,
@@ -90,7 +96,7 @@ export class AppModule {
       ],
       controllers: roles.api
         ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController,
-            SettingsController, KnowledgeController, ProductsController, OrdersController, PayPageController, AppointmentsController]
+            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

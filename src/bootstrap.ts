@@ -4,7 +4,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { WorkerOptions } from '@temporalio/worker';
 import { AppModule, type ProcessRoles } from './app.module';
 import type { AppConfig } from './config/config';
+import { ImportService } from './import/import.service';
 import { IntegrationsService } from './integrations/integrations.service';
+import { isStripeWebhook } from './payments/stripe-webhook.controller';
 import { WorkerService } from './worker/worker.service';
 
 export interface RunningApp {
@@ -27,12 +29,16 @@ export async function startApp(config: AppConfig, roles: ProcessRoles, opts: { w
   let url: string | undefined;
   if (roles.api) {
     const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger, abortOnError: false });
+    // Stripe signs the exact bytes it sends: its webhook keeps them as a Buffer (the parsers below then skip it).
+    app.useBodyParser('raw', { type: isStripeWebhook, limit: config.webhookBodyLimit });
     // Flat form fields (no nested parsing) exactly as Twilio signs them; bounded sizes answer 413.
     app.useBodyParser('urlencoded', { extended: false, limit: config.webhookBodyLimit, parameterLimit: 1000 });
     app.useBodyParser('json', { limit: config.webhookBodyLimit });
     app.enableShutdownHooks();
     await app.init();
-    await app.get(IntegrationsService).ensureDefault();
+    const integration = await app.get(IntegrationsService).ensureDefault();
+    // Trying the product without any account: give the agent a shop to talk about.
+    if (integration.kind === 'sandbox' && config.demoData) await app.get(ImportService).loadDemoIfEmpty();
     await app.listen(config.port, '0.0.0.0');
     const address = app.getHttpServer().address() as { port: number };
     url = `http://127.0.0.1:${address.port}`;

@@ -30,6 +30,17 @@ export class KnowledgeController {
     return this.knowledge.search(parseOrThrow(z.string().trim().min(1).max(500), query, 'query'), 5);
   }
 
+  /**
+   * Embeds the passages that have no vector of the configured model (the embeddings endpoint failed
+   * when they were added, or OPENAI_EMBEDDINGS_MODEL changed). 409 without embeddings; 502 with the
+   * progress made when the endpoint fails again.
+   */
+  @Post('reembed')
+  @HttpCode(200)
+  reembed() {
+    return this.knowledge.reembed();
+  }
+
   /** Questions the knowledge could not answer, most recent first. */
   @Get('gaps')
   gaps() {

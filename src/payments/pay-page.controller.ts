@@ -1,14 +1,15 @@
-import { Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { formatMoney } from '../orders/money';
 import { type Order, OrdersService } from '../orders/orders.service';
 import { TemporalClientService } from '../temporal/temporal-client.service';
+import { isSandboxReference } from './payments.service';
 import { orderPaidSignal, orderWorkflowId } from '../../workflows/skill-definitions';
 
 /**
  * The sandbox payment page (`/pay/<token>`): the link the sandbox provider hands out. It shows the
  * order and a Pay button that tells the order workflow it was paid, as a provider's webhook would.
- * No money moves; the unguessable token is the only key.
+ * No money moves; the unguessable token is the only key. Also the pages Stripe Checkout returns to.
  */
 @Controller('pay')
 export class PayPageController {
@@ -17,11 +18,21 @@ export class PayPageController {
     private readonly temporal: TemporalClientService,
   ) {}
 
+  /** Where Stripe Checkout sends the customer back; the webhook, not this visit, confirms the payment. */
+  @Get('stripe/:outcome')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+  stripeReturn(@Param('outcome') outcome: string): string {
+    if (outcome === 'paid') return page('Thank you', '<p>Your payment is being confirmed. The confirmation follows on WhatsApp.</p>');
+    if (outcome === 'cancelled') return page('Payment not completed', '<p>Nothing was charged. You can pay later with the link you received on WhatsApp.</p>');
+    throw new NotFoundException();
+  }
+
   @Get(':reference')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
   async show(@Param('reference') reference: string): Promise<string> {
-    const order = await this.orders.byPaymentReference(reference);
+    const order = await this.sandboxOrder(reference);
     if (!order) return page('Payment link not found', '<p>This payment link does not exist.</p>');
     return page(`Order #${order.number}`, `${orderTable(order)}${statusOrButton(order, reference)}`);
   }
@@ -31,7 +42,7 @@ export class PayPageController {
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
   async pay(@Param('reference') reference: string): Promise<string> {
-    const order = await this.orders.byPaymentReference(reference);
+    const order = await this.sandboxOrder(reference);
     if (!order) return page('Payment link not found', '<p>This payment link does not exist.</p>');
     if (order.status !== 'awaiting_payment') return page(`Order #${order.number}`, statusOrButton(order, reference));
     try {
@@ -41,6 +52,11 @@ export class PayPageController {
       throw err;
     }
     return page(`Order #${order.number}`, `<p>Payment received (sandbox: no money moved). The confirmation follows on WhatsApp.</p>`);
+  }
+
+  /** Only sandbox orders: a Stripe order's session id (visible in its Checkout URL) must not pay it here. */
+  private async sandboxOrder(reference: string): Promise<Order | null> {
+    return isSandboxReference(reference) ? this.orders.byPaymentReference(reference) : null;
   }
 }
 

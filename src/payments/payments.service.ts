@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import type { Order } from '../orders/orders.service';
+import { StripePayments } from './stripe-payments';
 
 export interface PaymentLink {
   provider: string;
@@ -17,6 +18,11 @@ export interface PaymentProvider {
   createLink(order: Order): Promise<PaymentLink>;
 }
 
+const SANDBOX_PREFIX = 'sbx_';
+
+/** Whether the reference is a sandbox token: the pay page must never settle another provider's payment. */
+export const isSandboxReference = (reference: string) => reference.startsWith(SANDBOX_PREFIX);
+
 /**
  * The sandbox provider: a pay page the api serves itself (`/pay/<token>`), for trying the product
  * without a payment account. The token is unguessable; paying there moves no money.
@@ -27,18 +33,21 @@ export class SandboxPayments implements PaymentProvider {
   constructor(private readonly publicBaseUrl: string) {}
 
   async createLink(): Promise<PaymentLink> {
-    const reference = `sbx_${randomBytes(18).toString('base64url')}`;
+    const reference = `${SANDBOX_PREFIX}${randomBytes(18).toString('base64url')}`;
     return { provider: this.name, reference, url: `${this.publicBaseUrl}/pay/${reference}` };
   }
 }
 
-/** The configured payment provider. */
+/** The configured payment provider: Stripe when STRIPE_SECRET_KEY is set, else the sandbox. */
 @Injectable()
 export class PaymentsService {
   readonly provider: PaymentProvider;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.provider = new SandboxPayments(config.publicBaseUrl);
+    const { secretKey, apiBaseUrl } = config.stripe;
+    this.provider = secretKey
+      ? new StripePayments({ secretKey, apiBaseUrl, publicBaseUrl: config.publicBaseUrl })
+      : new SandboxPayments(config.publicBaseUrl);
   }
 
   createLink(order: Order): Promise<PaymentLink> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { HttpEmulator, readBody, sendJson, type BaseFailure } from './http-emulator';
 
@@ -28,6 +28,18 @@ export interface ChatRequest {
   [key: string]: unknown;
 }
 
+/** The parsed JSON body of an embeddings request. */
+export interface EmbeddingRequest {
+  model: string;
+  input: string | string[];
+  encoding_format?: 'float' | 'base64';
+  dimensions?: number;
+  [key: string]: unknown;
+}
+
+/** Vector length of the emulated embeddings unless a request asks for `dimensions`. */
+export const EMBEDDING_DIMENSIONS = 64;
+
 export type ScriptedReply =
   | { content: string }
   | { toolCalls: { name: string; arguments: Record<string, unknown> }[]; content?: string };
@@ -41,13 +53,20 @@ const echoLastUserMessage: ChatHandler = (req) => {
   return { content: `Echo: ${lastUser ? textOf(lastUser) : ''}` };
 };
 
-/** In-process OpenAI API: non-streaming chat completions answered by a scriptable handler, and a model list. */
+/**
+ * In-process OpenAI API: non-streaming chat completions answered by a scriptable handler, a model
+ * list, and embeddings: deterministic bag-of-words vectors, near each other for texts sharing words
+ * (after a scriptable synonym table, which lets two languages meet).
+ */
 export class OpenAIEmulator extends HttpEmulator<OpenAIFailure> {
   /** Bodies of authenticated chat completion requests, in arrival order (failed ones included). */
   readonly requests: ChatRequest[] = [];
   /** Problems found in offered tool definitions; each such request was answered 400. */
   readonly schemaProblems: string[] = [];
+  /** Bodies of authenticated embeddings requests, in arrival order (failed ones included). */
+  readonly embeddingRequests: EmbeddingRequest[] = [];
   private handler: ChatHandler = echoLastUserMessage;
+  private synonyms = new Map<string, string>();
 
   private constructor(readonly apiKey: string) {
     super();
@@ -69,9 +88,34 @@ export class OpenAIEmulator extends HttpEmulator<OpenAIFailure> {
     this.handler = handler;
   }
 
-  /** Forgets requests, schema problems, failures and delay, and restores the echo handler. */
+  /**
+   * Words the embeddings read as another word, e.g. `{ domingos: 'sunday', abrís: 'open' }`, so a
+   * question and a passage in different languages get near vectors. Replaces the previous table.
+   */
+  setSynonyms(table: Record<string, string>): void {
+    this.synonyms = new Map(Object.entries(table).map(([word, as]) => [word.toLowerCase(), as.toLowerCase()]));
+  }
+
+  /**
+   * The vector answered for `text`: each word (after synonyms) adds ±1 to one of `dimensions`
+   * hashed from the word, then the vector is scaled to length 1, as OpenAI's are.
+   */
+  embed(text: string, dimensions = EMBEDDING_DIMENSIONS): number[] {
+    const vector = new Array<number>(dimensions).fill(0);
+    const words = text.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [text];
+    for (const word of words) {
+      const hash = createHash('sha256').update(this.synonyms.get(word) ?? word).digest();
+      vector[hash.readUInt32BE(0) % dimensions]! += hash[4]! & 1 ? 1 : -1;
+    }
+    const length = Math.hypot(...vector) || 1;
+    return vector.map((x) => x / length);
+  }
+
+  /** Forgets requests, schema problems, synonyms, failures and delay, and restores the echo handler. */
   reset(): void {
     this.requests.length = 0;
+    this.embeddingRequests.length = 0;
+    this.synonyms.clear();
     this.schemaProblems.length = 0;
     this.handler = echoLastUserMessage;
     this.clearFailures();
@@ -87,8 +131,10 @@ export class OpenAIEmulator extends HttpEmulator<OpenAIFailure> {
       return;
     }
     const isChat = req.method === 'POST' && path === '/v1/chat/completions';
-    const parsed = isChat ? parseJson(body) : undefined;
+    const isEmbeddings = req.method === 'POST' && path === '/v1/embeddings';
+    const parsed = isChat || isEmbeddings ? parseJson(body) : undefined;
     if (isChat && isObject(parsed)) this.requests.push(parsed as ChatRequest);
+    if (isEmbeddings && isObject(parsed)) this.embeddingRequests.push(parsed as EmbeddingRequest);
     const failure = this.takeFailure(path);
     if (failure) {
       const { status, message = STATUS_CODES[status] ?? 'Error' } = failure;
@@ -97,6 +143,8 @@ export class OpenAIEmulator extends HttpEmulator<OpenAIFailure> {
       sendError(res, status, { message, type, code }, failure.retryAfterSeconds);
     } else if (isChat) {
       await this.complete(res, parsed);
+    } else if (isEmbeddings) {
+      this.embeddings(res, parsed);
     } else if (req.method === 'GET' && path === '/v1/models') {
       sendJson(res, 200, { object: 'list', data: [{ id: MODEL_ID, object: 'model', created: 1_700_000_000, owned_by: 'openai' }] });
     } else {
@@ -155,6 +203,46 @@ export class OpenAIEmulator extends HttpEmulator<OpenAIFailure> {
       system_fingerprint: null,
     });
   }
+
+  /** Answers like `POST /v1/embeddings`: one vector per input, as float arrays or base64 of little-endian float32. */
+  private embeddings(res: ServerResponse, body: unknown): void {
+    const problem = embeddingRequestProblem(body);
+    if (problem) {
+      sendError(res, 400, { message: problem.message, type: 'invalid_request_error', param: problem.param });
+      return;
+    }
+    const request = body as EmbeddingRequest;
+    const inputs = typeof request.input === 'string' ? [request.input] : request.input;
+    const tokens = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
+    sendJson(res, 200, {
+      object: 'list',
+      data: inputs.map((text, index) => {
+        const vector = this.embed(text, request.dimensions);
+        return { object: 'embedding', index, embedding: request.encoding_format === 'base64' ? float32Base64(vector) : vector };
+      }),
+      model: request.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  }
+}
+
+/** What the real API rejects with 400 (token-array inputs, which it accepts, are not emulated). */
+function embeddingRequestProblem(body: unknown): { message: string; param: string | null } | undefined {
+  if (!isObject(body) || typeof body.model !== 'string') return { message: 'The request body must be JSON with a string `model`.', param: 'model' };
+  const { input, encoding_format: format, dimensions } = body;
+  const texts = typeof input === 'string' ? [input] : input;
+  if (!Array.isArray(texts) || texts.length === 0 || texts.length > 2048 || texts.some((text) => typeof text !== 'string' || text === '')) {
+    return { message: "'$.input' is invalid: give a non-empty string or an array of 1 to 2048 non-empty strings.", param: 'input' };
+  }
+  if (format !== undefined && format !== 'float' && format !== 'base64') return { message: "'encoding_format' must be 'float' or 'base64'.", param: 'encoding_format' };
+  if (dimensions !== undefined && !(Number.isInteger(dimensions) && (dimensions as number) > 0)) return { message: "'dimensions' must be a positive integer.", param: 'dimensions' };
+  return undefined;
+}
+
+function float32Base64(vector: number[]): string {
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((x, i) => bytes.writeFloatLE(x, i * 4));
+  return bytes.toString('base64');
 }
 
 /** Checks each offered tool is `{ type: "function", function: { name, description?, parameters: { type: "object" } } }`. */

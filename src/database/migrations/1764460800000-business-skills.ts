@@ -29,7 +29,9 @@ export class BusinessSkills1764460800000 implements MigrationInterface {
         heading text,
         text text NOT NULL,
         ts_config text NOT NULL,
-        tsv tsvector NOT NULL
+        tsv tsvector NOT NULL,
+        embedding float8[],
+        embedding_model text
       )`);
     await q.query(`CREATE INDEX knowledge_chunks_tsv ON knowledge_chunks USING gin (tsv)`);
     await q.query(`
