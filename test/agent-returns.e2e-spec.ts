@@ -76,6 +76,7 @@ describe('agent returns', () => {
     expect((await step('refunded')).status).toBe(409); // not before it is approved and received
     expect((await step('approved')).status).toBe(201);
     expect((await bodies(sid, ++n))[n - 1]).toMatch(/^Your return for order #\d+ is approved\./);
+    expect((await step('approved')).status).toBe(201); // a retried request changes nothing and tells nobody twice
     expect((await step('rejected')).status).toBe(409);
     expect((await step('received')).status).toBe(201);
     expect((await bodies(sid, ++n))[n - 1]).toBe(`We received the items you returned from order #${number}.`);

@@ -231,7 +231,12 @@ async function startProcess(process: BusinessProcess, input: AgentInput): Promis
       else await handle.signal(appointmentRescheduledSignal, { startsAt: process.startsAt!, endsAt: process.endsAt! });
     }
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return; // a repeated confirmation of the same action
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      // A confirmation repeated after a retry finds its process running. (Another deployment sharing
+      // this namespace with the same order numbers would too: give each deployment its own namespace.)
+      log.info('The business process is already running', { kind: process.kind });
+      return;
+    }
     log.warn('The business process could not be started or told', { kind: process.kind, error: (err as Error).message });
   }
 }

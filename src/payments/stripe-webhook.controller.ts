@@ -15,7 +15,7 @@ export const isStripeWebhook = (req: { url?: string }) => (req.url ?? '').split(
 
 /**
  * Stripe's webhook. The `Stripe-Signature` over the raw body is its only authentication. A paid
- * `checkout.session.completed` signals the order's workflow. Other events, unknown sessions and
+ * `checkout.session.completed` (or `checkout.session.async_payment_succeeded`) signals the order's workflow. Other events, unknown sessions and
  * orders already settled are acknowledged with a 200 so Stripe stops retrying; only a failure to
  * reach Temporal answers 5xx, so Stripe delivers the event again.
  */
@@ -33,7 +33,8 @@ export class StripeWebhookController {
   @HttpCode(200)
   async receive(@Req() req: Request, @Headers('stripe-signature') signature: string | undefined): Promise<{ received: true }> {
     const event = this.verify(req.body, signature);
-    if (event.type !== 'checkout.session.completed') {
+    // A card pays at completion; a delayed method (SEPA debit, …) completes unpaid and succeeds later.
+    if (event.type !== 'checkout.session.completed' && event.type !== 'checkout.session.async_payment_succeeded') {
       this.logger.log(`Stripe event ${event.id} (${event.type}) ignored`);
       return { received: true };
     }

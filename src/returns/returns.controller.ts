@@ -1,4 +1,4 @@
-import { BadGatewayException, Body, ConflictException, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { BadGatewayException, Body, ConflictException, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Post, Query, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -43,6 +43,7 @@ export class ReturnsController {
     const { status, note } = parseOrThrow(stepSchema, body);
     const found = await this.returns.byId(id);
     if (!found) throw new NotFoundException({ error: 'not_found', message: `No return ${id}` });
+    if (found.status === status) return found; // a retried request: the change is already made
     try {
       await this.temporal.client.workflow.getHandle(returnWorkflowId(id)).executeUpdate(returnStepUpdate, { args: [{ to: status, by: `${caller.role}:${caller.name}`, note }] });
     } catch (err) {
@@ -51,6 +52,8 @@ export class ReturnsController {
       }
       if (err instanceof WorkflowNotFoundError) throw new ConflictException({ error: 'invalid_return_step', message: `The return is ${found.status} and takes no more changes` });
       if (err instanceof WorkflowUpdateFailedError) throw new BadGatewayException({ error: 'update_failed', message: (err.cause as Error | undefined)?.message ?? err.message });
+      const grpcCode = (err as { code?: number }).code;
+      if (grpcCode === 14 || grpcCode === 4) throw new ServiceUnavailableException({ error: 'temporal_unavailable', message: 'Temporal is unreachable; try again in a moment' });
       throw err;
     }
     return (await this.returns.byId(id))!;

@@ -63,6 +63,9 @@ export async function startTestApp(opts: { roles?: ProcessRoles; env?: Record<st
   const app = await startApp(config, opts.roles ?? { api: true, worker: true }, { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, logger: false });
   const db = app.context.get(DataSource);
   const [integration] = await db.query(`SELECT id FROM integrations WHERE account_sid = $1`, [ACCOUNT_SID]);
+  // Every suite shares one Temporal server but has its own database: distinct order numbers keep
+  // their workflow ids (order:<number>) apart, as they are within one deployment.
+  await db.query(`ALTER SEQUENCE order_numbers RESTART WITH ${1001 + Math.floor(Math.random() * 9_000_000)}`);
   const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const url = app.url ?? '';
