@@ -20,7 +20,7 @@ export interface MenuTurnOutput {
   /** Where the customer is now; absent when the flow ended. */
   state?: MenuState;
   /** A side effect waiting for the customer's YES, exactly as the agent proposes one. */
-  pending?: { tool: string; args: unknown; hash: string; callKey: string; summary: string; expiresInMs: number; activity: ToolActivityOptions };
+  pending?: { tool: string; args: unknown; hash: string; callKey: string; summary: string; expiresInMs: number; activity: ToolActivityOptions; quote?: Record<string, unknown> };
   /** The customer chose to talk to a person. */
   escalate?: boolean;
 }
@@ -53,11 +53,12 @@ export function createMenuActivities(deps: ActivityDeps) {
       /** A side effect's summary for the customer to confirm, or why it cannot be done. */
       const propose = async (name: string, args: unknown, state: MenuState): Promise<MenuTurnOutput> => {
         const checked = checkToolCall(name, JSON.stringify(args));
-        if ('error' in checked) return { reply: `${t.invalid} ${checked.error.replace(/^Invalid arguments: /, '')}`, state };
+        if ('error' in checked) return { reply: `${t.invalid} ${checked.error.replace(/^Invalid arguments: /, '')}\n${t.again}`, state };
         const key = callKey();
         const preview = await runner.preview({ tool: name, args: checked.args, scope: input.scope, language: input.language, callKey: key });
         if ('refused' in preview) return { reply: `${preview.refused}\n\n${t.again}` };
-        return { reply: preview.summary, pending: { tool: name, args: checked.args, hash: preview.hash, callKey: key, summary: preview.summary, expiresInMs: preview.expiresInMs, activity: checked.tool.activity } };
+        const { summary, hash, expiresInMs, quote } = preview;
+        return { reply: summary, pending: { tool: name, args: checked.args, hash, callKey: key, summary, expiresInMs, activity: checked.tool.activity, ...(quote ? { quote } : {}) } };
       };
       const choose = (state: MenuState) => {
         const n = Number(text);
@@ -114,8 +115,10 @@ export function createMenuActivities(deps: ActivityDeps) {
         }
         case 'return': {
           if (state.step === 1) {
+            const orderNumber = /#?(\d{1,12})/.exec(text)?.[1];
+            if (!orderNumber) return { reply: `${t.askOrderNumber} (1042)\n${t.again}`, state };
             const reasons = (await deps.settings.get()).returnReasons;
-            return { reply: numbered(t.askReason(reasons.join(', ')), reasons), state: { flow: 'return', step: 2, args: { orderNumber: text.replace('#', '') }, choices: reasons.map((r) => ({ label: r, value: { reason: r } })) } };
+            return { reply: numbered(t.askReason(reasons.join(', ')), reasons), state: { flow: 'return', step: 2, args: { orderNumber }, choices: reasons.map((r) => ({ label: r, value: { reason: r } })) } };
           }
           const reason = choose(state)?.reason ?? text;
           return propose('request_return', { orderNumber: state.args.orderNumber, reason }, state);

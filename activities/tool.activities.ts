@@ -13,9 +13,10 @@ export interface ToolRunInput {
   language: string;
   /** Key of this call in tool_calls. */
   callKey: string;
-  /** For a confirmed action: the idempotency key and the hash the customer confirmed. */
+  /** For a confirmed action: the idempotency key, the hash the customer confirmed, and the summary's quote. */
   actionKey?: string;
   hash?: string;
+  quote?: Record<string, unknown>;
 }
 
 export interface ToolRunOutput {
@@ -31,9 +32,9 @@ type ToolActivity = (input: ToolRunInput) => Promise<ToolRunOutput>;
 /** Each tool runs as its own activity, `tool.<name>`, visible by name in the Temporal UI. */
 export type ToolActivities = Record<`tool.${string}`, ToolActivity>;
 
-/** The hash a confirmation is bound to: the tool, its validated arguments and the proposing call. */
-export const actionHash = (tool: string, args: unknown, callKey: string) =>
-  createHash('sha256').update(JSON.stringify([tool, args, callKey])).digest('hex').slice(0, 32);
+/** The hash a confirmation is bound to: the tool, its validated arguments, the proposing call and the summary's quote. */
+export const actionHash = (tool: string, args: unknown, callKey: string, quote?: Record<string, unknown>) =>
+  createHash('sha256').update(JSON.stringify([tool, args, callKey, quote ?? null])).digest('hex').slice(0, 32);
 
 /**
  * Runs tools by the registry: `run` for a tool's handler (after checking its arguments, and for a
@@ -42,7 +43,7 @@ export const actionHash = (tool: string, args: unknown, callKey: string) =>
  */
 export function createToolRunner({ toolCalls, knowledge, products, orders, settings, appointments, returns, config }: ActivityDeps) {
   const services = { knowledge, products, orders, settings, appointments, returns, config };
-  const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey });
+  const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey' | 'quote'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey, quote: input.quote });
   const recorder = (tool: string, input: { scope: CustomerScope; callKey: string; args: unknown }) => (outcome: ToolCallOutcome, result: unknown) =>
     toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
 
@@ -51,7 +52,7 @@ export function createToolRunner({ toolCalls, knowledge, products, orders, setti
     // Checked again here: only arguments valid for this tool reach its handler.
     const checked = tool.args.safeParse(input.args);
     if (!checked.success || !tool.run) throw new Error(`tool.${tool.name} was called with arguments it does not accept`);
-    if (tool.risk !== 'read' && (!input.actionKey || input.hash !== actionHash(tool.name, input.args, input.callKey))) {
+    if (tool.risk !== 'read' && (!input.actionKey || input.hash !== actionHash(tool.name, input.args, input.callKey, input.quote))) {
       throw new Error(`tool.${tool.name} commits the business and runs only with the hash of the summary the customer confirmed`);
     }
     try {
@@ -76,9 +77,10 @@ export function createToolRunner({ toolCalls, knowledge, products, orders, setti
     if (!tool?.preview || !checked?.success) throw new Error(`${input.tool} has no confirmation summary for these arguments`);
     const record = recorder(tool.name, input);
     try {
-      const summary = await tool.preview(checked.data, context(input));
-      await record('awaiting_confirmation', { summary });
-      return { summary, hash: actionHash(tool.name, input.args, input.callKey), expiresInMs: config.pendingActionMs };
+      const preview = await tool.preview(checked.data, context(input));
+      const { summary, quote } = typeof preview === 'string' ? { summary: preview, quote: undefined } : preview;
+      await record('awaiting_confirmation', { summary, ...(quote ? { quote } : {}) });
+      return { summary, quote, hash: actionHash(tool.name, input.args, input.callKey, quote), expiresInMs: config.pendingActionMs };
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       await record('refused', { error: err.message, code: err.code });
@@ -89,7 +91,7 @@ export function createToolRunner({ toolCalls, knowledge, products, orders, setti
   return { run, preview };
 }
 
-export type Preview = { summary: string; hash: string; expiresInMs: number } | { refused: string };
+export type Preview = { summary: string; quote?: Record<string, unknown>; hash: string; expiresInMs: number } | { refused: string };
 
 export function createToolActivities(deps: ActivityDeps) {
   const runner = createToolRunner(deps);

@@ -159,6 +159,21 @@ describe('agent skills', () => {
     expect((await toolCalls(sid)).map((c) => `${c.tool}:${c.outcome}`)).toEqual(['create_order:declined', 'create_order:refused']);
   });
 
+  test('a price changed between the summary and the YES: nothing is ordered, and the customer is told', async () => {
+    const sid = newConversationSid();
+    script(() => ({ toolCalls: [{ name: 'create_order', arguments: { items: [{ sku: 'SOCK-2', quantity: 1 }] } }] }));
+    await send(sid, 'One pack of merino socks please');
+    const [summary] = await t.twilio.waitForMessages(1, { conversationSid: sid, timeoutMs: 20_000 });
+    expect(summary!.body).toContain('Total: 12.50 EUR');
+    await t.api('PUT', '/api/products', [{ ...PRODUCTS[1], price: { amount: 14, currency: 'EUR' } }]);
+    await send(sid, 'yes');
+    const replies = await t.twilio.waitForMessages(2, { conversationSid: sid, timeoutMs: 20_000 });
+    expect(replies[1]!.body).toBe('The prices changed since the summary (now 14.00 EUR): nothing was ordered. Ask again to see the new summary.');
+    expect(await t.db.query(`SELECT id FROM orders WHERE conversation_sid = $1`, [sid])).toEqual([]);
+    expect((await toolCalls(sid)).map((c) => `${c.tool}:${c.outcome}`)).toEqual(['create_order:refused']);
+    await t.api('PUT', '/api/products', PRODUCTS);
+  });
+
   test("order status shows only the conversation's own customer's orders", async () => {
     const [order] = (await t.db.query(`SELECT number FROM orders LIMIT 1`)) as { number: string }[];
     expect(order).toBeDefined();

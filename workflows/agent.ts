@@ -3,7 +3,7 @@ import { ActivityFailure, getExternalWorkflowHandle, log, ParentClosePolicy, pro
 import type { Activities } from '../activities';
 import type { ToolActivities } from '../activities/tool.activities';
 import { DATABASE_ACTIVITY } from './activity-options';
-import { actionFailedReply, askToConfirm, confirmationAnswer, declinedReply, expiredReply } from './confirmation';
+import { actionFailedReply, answerToSummary, askToConfirm, declinedReply, expiredReply } from './confirmation';
 import type { Alert } from './definitions';
 import {
   appointmentCancelledSignal,
@@ -40,6 +40,8 @@ export interface AgentInput {
   conversationSid: string;
   context: CustomerContext;
   messages: string[];
+  /** When each message of the turn reached the webhook (ISO), for the confirmation of a summary. */
+  receivedAt: string[];
   language: string;
   /** The turn's key (workflow id + turn): prefixes every tool call's key. */
   turnKey: string;
@@ -47,6 +49,8 @@ export interface AgentInput {
   pendingAction?: PendingAction;
   /** Where the customer is in menu mode (no language model). */
   menu?: MenuState;
+  /** Called as soon as the pending action is answered (before any tool or model call). */
+  onSettled?: () => void;
 }
 
 export type AgentOutcome = {
@@ -85,7 +89,8 @@ export async function runAgent(next: NextStep, input: AgentInput): Promise<Agent
   const pending = input.pendingAction;
   if (pending) {
     settled = null; // whatever the customer says, this summary is answered now
-    const answer = confirmationAnswer(input.messages[input.messages.length - 1] ?? '');
+    input.onSettled?.(); // settled whatever happens next in this turn: a failure later must not leave it to a later YES
+    const answer = answerToSummary(input.messages.map((body, i) => ({ body, receivedAt: input.receivedAt[i] ?? '' })), pending.shownAt);
     if (Date.now() > pending.expiresAt) {
       await record(pending.callKey, pending.tool, pending.args, 'expired');
       if (answer === 'yes') return { kind: 'answer', text: expiredReply(input.language), toolCalls, pendingAction: null, alerts: [] };
@@ -151,7 +156,7 @@ export async function runAgent(next: NextStep, input: AgentInput): Promise<Agent
         }
         toolCalls.push({ name: call.name, outcome: 'awaiting_confirmation' });
         const pendingAction: PendingAction = {
-          tool: call.name, args: call.args, hash: preview.hash, callKey, summary: preview.summary,
+          tool: call.name, args: call.args, hash: preview.hash, callKey, summary: preview.summary, ...(preview.quote ? { quote: preview.quote } : {}),
           expiresAt: Date.now() + preview.expiresInMs, activity: call.activity!, language: input.language,
         };
         // The summary is the reply: nothing else the model asked for in this step runs.
@@ -197,7 +202,7 @@ async function menuMode(input: AgentInput, scope: { integrationId: string; custo
 async function confirmed(pending: PendingAction, scope: { integrationId: string; customerId: string; conversationSid: string }, input: AgentInput) {
   const actionKey = `${workflowInfo().workflowId}:${pending.hash}`;
   try {
-    const out = await toolActivities(pending.activity)[`tool.${pending.tool}`]!({ args: pending.args, scope, language: pending.language, callKey: pending.callKey, actionKey, hash: pending.hash });
+    const out = await toolActivities(pending.activity)[`tool.${pending.tool}`]!({ args: pending.args, scope, language: pending.language, callKey: pending.callKey, actionKey, hash: pending.hash, quote: pending.quote });
     if (out.start) await startProcess(out.start, input);
     return { text: out.message ?? actionFailedReply(pending.language), outcome: out.outcome as string };
   } catch (err) {
@@ -213,18 +218,21 @@ async function confirmed(pending: PendingAction, scope: { integrationId: string;
  * A confirmed action's long-lived process: started as its own workflow that outlives this
  * conversation's run, or told about the change (a cancelled or moved appointment).
  */
+/** A business process starts once per id: a finished order is never started again by a repeated confirmation. */
+const ONCE = { parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
+
 async function startProcess(process: BusinessProcess, input: AgentInput): Promise<void> {
   const conversation = { integrationId: input.integrationId, conversationSid: input.conversationSid };
   try {
     if (process.kind === 'order') {
       const { orderId, number, language, paymentTimeoutMs } = process;
-      await startChild(orderWorkflow, { workflowId: orderWorkflowId(number), parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ ...conversation, orderId, number, language, paymentTimeoutMs }] });
+      await startChild(orderWorkflow, { workflowId: orderWorkflowId(number), ...ONCE, args: [{ ...conversation, orderId, number, language, paymentTimeoutMs }] });
     } else if (process.kind === 'appointment') {
       const { appointmentId, startsAt, endsAt, language } = process;
-      await startChild(appointmentWorkflow, { workflowId: appointmentWorkflowId(appointmentId), parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ ...conversation, appointmentId, startsAt, endsAt, language }] });
+      await startChild(appointmentWorkflow, { workflowId: appointmentWorkflowId(appointmentId), ...ONCE, args: [{ ...conversation, appointmentId, startsAt, endsAt, language }] });
     } else if (process.kind === 'return') {
       const { returnId, language, autoApprove } = process;
-      await startChild(returnWorkflow, { workflowId: returnWorkflowId(returnId), parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ ...conversation, returnId, language, autoApprove }] });
+      await startChild(returnWorkflow, { workflowId: returnWorkflowId(returnId), ...ONCE, args: [{ ...conversation, returnId, language, autoApprove }] });
     } else {
       const handle = getExternalWorkflowHandle(appointmentWorkflowId(process.appointmentId));
       if (process.change === 'cancelled') await handle.signal(appointmentCancelledSignal);

@@ -1,7 +1,7 @@
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
-import { deliver } from './delivery';
+import { tellCustomer } from './delivery';
 import { appointmentCancelledSignal, appointmentRescheduledSignal, type AppointmentWorkflowInput } from './skill-definitions';
 
 const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
@@ -38,18 +38,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     if (!next) break;
     pending.shift();
     const { message } = await acts.appointmentReminder({ appointmentId: input.appointmentId, language: input.language });
-    if (message) await tell(input, message, `reminder-${next.name}-${next.startsAt}`);
+    if (message) await tellCustomer(input, message, `reminder-${next.name}-${next.startsAt}`);
   }
   await acts.completeAppointment({ appointmentId: input.appointmentId });
   return 'completed';
-}
-
-/** A message about the appointment in its conversation, through the send policy, recorded like the bot's replies. */
-async function tell(input: AppointmentWorkflowInput, body: string, what: string): Promise<void> {
-  const idempotencyKey = `${workflowInfo().workflowId}:${what}`;
-  const sent = await deliver({ integrationId: input.integrationId, conversationSid: input.conversationSid, body, idempotencyKey });
-  await acts.recordReply({
-    integrationId: input.integrationId, conversationSid: input.conversationSid, author: sent.author, body, idempotencyKey,
-    messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: sent.acceptedAt, sentBy: 'bot', heldReason: sent.heldReason,
-  });
 }

@@ -22,6 +22,19 @@ export function confirmationAnswer(text: string): 'yes' | 'no' | undefined {
   return undefined;
 }
 
+/**
+ * The customer's answer to a summary shown at `shownAt`: every message of the turn must say the same
+ * yes or no, and have been written after the summary reached them. A "yes" typed while the summary
+ * was still being prepared, or "make it 3" next to a "yes", is not an answer.
+ */
+export function answerToSummary(messages: { body: string; receivedAt: string }[], shownAt: string | undefined): 'yes' | 'no' | undefined {
+  const written = messages.filter((m) => m.body.trim() !== '');
+  if (written.length === 0) return undefined;
+  if (shownAt && written.some((m) => Date.parse(m.receivedAt) < Date.parse(shownAt))) return undefined;
+  const answers = new Set(written.map((m) => confirmationAnswer(m.body)));
+  return answers.size === 1 ? [...answers][0] : undefined;
+}
+
 const ASK: Record<string, string> = {
   en: 'Reply YES to confirm or NO to cancel.',
   es: 'Responde SÍ para confirmar o NO para cancelar.',

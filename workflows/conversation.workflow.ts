@@ -93,8 +93,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     if (runningTurn) await getExternalWorkflowHandle(runningTurn).signal(humanTookOverSignal).catch(() => undefined);
     return change;
   }
+  /** A summary awaiting YES and a menu flow belong to the bot's side of the conversation: a hand-off or a failed turn ends them. */
+  const forgetPendingSkills = () => {
+    state.pendingAction = undefined;
+    state.menu = undefined;
+  };
   // Each transition changes the state synchronously when called, then records it.
-  setHandler(takeOverUpdate, (caller) => stopRunningTurn(handoff.takeOver(caller)), { validator: (caller) => handoff.checkTakeOver(caller) });
+  setHandler(takeOverUpdate, (caller) => (forgetPendingSkills(), stopRunningTurn(handoff.takeOver(caller))), { validator: (caller) => handoff.checkTakeOver(caller) });
   setHandler(handBackUpdate, (caller) => handoff.handBack(caller), { validator: (caller) => handoff.checkHandBack(caller) });
   setHandler(closeUpdate, (caller) => stopRunningTurn(handoff.close(caller)), { validator: (caller) => handoff.checkClose(caller) });
   setHandler(sendAgentMessageUpdate, ({ caller, body }) => sendAgentMessage(caller, body), {
@@ -157,6 +162,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     if (state.status === 'closed') await safely('Reopening', () => handoff.reopen());
     if (state.status !== 'bot') {
       // A person owns the conversation or is awaited: record what the customer wrote, say nothing.
+      forgetPendingSkills();
       const batch = state.pending.splice(0);
       for (const m of batch) remember(state, { direction: 'inbound', text: m.body, at: m.receivedAt });
       await safely('Recording messages for a person', () =>
@@ -197,9 +203,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       for (const call of result.toolCalls ?? []) remember(state, { direction: 'tool', text: `${call.name}: ${call.outcome}`, at: new Date().toISOString() });
       if (result.holding) remember(state, { direction: 'outbound', text: result.holding.text, at: result.holding.at, messageSid: result.holding.messageSid, sentBy: 'bot' });
       if (!result.suppressed) remember(state, { direction: 'outbound', text: result.reply, at: new Date().toISOString(), messageSid: result.messageSid, sentBy: 'bot' });
+      if (result.escalation) forgetPendingSkills();
       if (result.escalation && state.status === 'bot') await safely('Escalation', () => handoff.escalate(result.escalation!));
     } catch (err) {
       state.failedTurns = (state.failedTurns ?? 0) + 1;
+      forgetPendingSkills(); // a YES to a turn that failed half-way must not run its action again
       log.error('Turn failed; the conversation goes on with the next message', { turn: state.turn, error: (err as Error).message });
       if (state.failedTurns >= REPEATED_FAILURES && state.status === 'bot') {
         await safely('Escalation', () => handoff.escalate({ cause: 'repeated_failures', reason: `${state.failedTurns} turns in a row failed: ${(err as Error).message}` }, { notify: true }));

@@ -78,6 +78,24 @@ export async function deliver(message: Delivery, stillWanted: () => boolean = ()
   }
 }
 
+/**
+ * A business process's message in its conversation (a payment link, a reminder, a return's new
+ * status), through the send policy and recorded like the bot's replies. Telling is a courtesy: a
+ * message that cannot go out is logged, and the process goes on (its state is in the database).
+ */
+export async function tellCustomer(conversation: { integrationId: string; conversationSid: string }, body: string, what: string): Promise<void> {
+  const idempotencyKey = `${workflowInfo().workflowId}:${what}`;
+  try {
+    const sent = await deliver({ ...conversation, body, idempotencyKey });
+    await crm.recordReply({
+      ...conversation, author: sent.author, body, idempotencyKey, messageSid: sent.messageSid,
+      acceptedAt: sent.acceptedAt, firstReceivedAt: sent.acceptedAt, sentBy: 'bot', heldReason: sent.heldReason,
+    });
+  } catch (err) {
+    log.error('A message to the customer could not be sent; the process goes on', { what, error: (err as Error).message });
+  }
+}
+
 /** Waits, durably, until an administrator resumes a paused integration. */
 export async function waitForResume(integrationId: string): Promise<void> {
   let resumed = false;

@@ -1,8 +1,9 @@
-import { condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { orderPaidSignal, orderStatusQuery, type OrderWorkflowInput } from './skill-definitions';
-import { deliver } from './delivery';
+import { actionFailedReply } from './confirmation';
+import { tellCustomer } from './delivery';
 
 const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
 
@@ -22,34 +23,36 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<'paid' |
   setHandler(orderStatusQuery, () => status);
 
   const { orderId, language } = input;
-  const link = await acts.createPaymentLink({ orderId, language });
-  await tell(input, link.message, 'payment-link');
+  let link: { message: string };
+  try {
+    link = await acts.createPaymentLink({ orderId, language });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    // No way to pay: the order does not hold its stock for nothing.
+    log.error('No payment link could be created; the order is cancelled', { orderId, error: err.cause?.message ?? err.message });
+    await acts.cancelUnpaidOrder({ orderId, language });
+    status = 'cancelled';
+    await tellCustomer(input, actionFailedReply(language), 'no-payment-link');
+    return status;
+  }
+  await tellCustomer(input, link.message, 'payment-link');
 
   if (!(await condition(() => paid, input.paymentTimeoutMs))) {
     const reminder = await acts.paymentReminder({ orderId, language });
-    await tell(input, reminder.message, 'payment-reminder');
+    await tellCustomer(input, reminder.message, 'payment-reminder');
     if (!(await condition(() => paid, input.paymentTimeoutMs))) {
       const cancelled = await acts.cancelUnpaidOrder({ orderId, language });
       if (cancelled.status === 'cancelled') {
         status = 'cancelled';
-        await tell(input, cancelled.message, 'cancelled');
+        // The provider's confirmation can cross the cancellation: the money must go back by hand.
+        if (paid) log.error('A payment arrived while the order was being cancelled: refund it', { orderId, number: input.number });
+        await tellCustomer(input, cancelled.message, 'cancelled');
         return status;
       }
     }
   }
   const receipt = await acts.markOrderPaid({ orderId, language });
   status = 'paid';
-  await tell(input, receipt.message, 'receipt');
+  await tellCustomer(input, receipt.message, 'receipt');
   return status;
-}
-
-/** A message about the order in its conversation, through the send policy, recorded like the bot's replies. */
-async function tell(input: OrderWorkflowInput, body: string, what: string): Promise<void> {
-  const idempotencyKey = `${workflowInfo().workflowId}:${what}`;
-  const sent = await deliver({ integrationId: input.integrationId, conversationSid: input.conversationSid, body, idempotencyKey });
-  const at = sent.acceptedAt;
-  await acts.recordReply({
-    integrationId: input.integrationId, conversationSid: input.conversationSid, author: sent.author, body, idempotencyKey,
-    messageSid: sent.messageSid, acceptedAt: at, firstReceivedAt: at, sentBy: 'bot', heldReason: sent.heldReason,
-  });
 }

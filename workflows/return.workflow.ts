@@ -1,7 +1,7 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
-import { deliver } from './delivery';
+import { tellCustomer } from './delivery';
 import { type ReturnStatus, returnStatusQuery, returnStepUpdate, type ReturnWorkflowInput } from './skill-definitions';
 
 const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
@@ -32,7 +32,7 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
     try {
       const changed = await acts.changeReturnStatus({ returnId: input.returnId, to, by, note, language: input.language });
       status = changed.status;
-      await tell(input, changed.message, `status-${to}`);
+      await tellCustomer(input, changed.message, `status-${to}`);
       return { status };
     } finally {
       moving = false;
@@ -49,14 +49,4 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
   if (input.autoApprove) await step('approved', 'auto-approve rule');
   await condition(() => FINAL.includes(status) && !moving);
   return status;
-}
-
-/** A message about the return in its conversation, through the send policy, recorded like the bot's replies. */
-async function tell(input: ReturnWorkflowInput, body: string, what: string): Promise<void> {
-  const idempotencyKey = `${workflowInfo().workflowId}:${what}`;
-  const sent = await deliver({ integrationId: input.integrationId, conversationSid: input.conversationSid, body, idempotencyKey });
-  await acts.recordReply({
-    integrationId: input.integrationId, conversationSid: input.conversationSid, author: sent.author, body, idempotencyKey,
-    messageSid: sent.messageSid, acceptedAt: sent.acceptedAt, firstReceivedAt: sent.acceptedAt, sentBy: 'bot', heldReason: sent.heldReason,
-  });
 }

@@ -45,6 +45,10 @@ export interface PendingAction {
   expiresAt: number;
   activity: ToolActivityOptions;
   language: string;
+  /** What the summary rested on (its total, the booking it named): the action runs only while it holds. */
+  quote?: Record<string, unknown>;
+  /** When the summary reached the customer (ISO): only messages written after it can confirm it. */
+  shownAt?: string;
 }
 
 /** A long-lived business process a confirmed action starts, each its own workflow. */

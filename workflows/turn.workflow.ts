@@ -120,7 +120,8 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
       try {
         const messages = texts.length ? texts : ['(the customer sent media without text)'];
         const generated: GeneratedReply = tools
-          ? await agentTurn(llm, { integrationId: turn.integrationId, conversationSid: turn.conversationSid, context, messages, language: known ?? '', turnKey: opts.idempotencyKey.replace(/:reply$/, ''), pendingAction: opts.pendingAction, menu: opts.menu }, (outcome) => (agent = outcome))
+          ? await agentTurn(llm, { integrationId: turn.integrationId, conversationSid: turn.conversationSid, context, messages, language: known ?? '', turnKey: opts.idempotencyKey.replace(/:reply$/, ''), pendingAction: opts.pendingAction, menu: opts.menu,
+              receivedAt: turn.messages.filter((m) => m.body.trim() !== '').map((m) => m.receivedAt), onSettled: () => (agent = { ...agent, pendingAction: null }) }, (outcome) => (agent = outcome))
           : await generate(llm, { integrationId: turn.integrationId, context, messages });
         await postIncidentAlerts(generated.alerts ?? []);
         if (generated.kind === 'escalate') {
@@ -153,18 +154,23 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
 
   if (!opts.mayAnswer()) {
     log.info('A person took over while the reply was prepared; it is not sent', { conversationSid: turn.conversationSid });
-    return { reply, suppressed: true, policy, holding: holdingSent, ...agentResult(agent) };
+    return { reply, suppressed: true, policy, holding: holdingSent, ...agentResult(unshown(agent)) };
   }
   const { idempotencyKey } = opts;
   const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey }, opts.mayAnswer);
   if (sent.dropped) {
     log.info('A person took over while the reply waited to be sent; it is not sent', { conversationSid: turn.conversationSid });
-    return { reply, suppressed: true, policy, holding: holdingSent, ...agentResult(agent) };
+    return { reply, suppressed: true, policy, holding: holdingSent, ...agentResult(unshown(agent)) };
   }
   if (!sent.messageSid && !escalation) escalation = { cause: 'reply_held', reason: `Twilio ${sent.heldReason}: outside the 24-hour window` };
+  // A summary counts from the moment it reached the customer; one they never got waits for nothing.
+  if (agent.pendingAction) agent = sent.messageSid && !escalation ? { ...agent, pendingAction: { ...agent.pendingAction, shownAt: sent.acceptedAt } } : unshown(agent);
   await recordBotMessage(crm, turn, reply, idempotencyKey, sent);
   return { reply, messageSid: sent.messageSid, escalation, policy, holding: holdingSent, ...(toldRedaction ? { toldRedaction } : {}), ...agentResult(agent) };
 }
+
+/** A summary that did not reach the customer (a person took over, the reply was held) is dropped. */
+const unshown = (agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls' | 'menu'>) => (agent.pendingAction ? { ...agent, pendingAction: null } : agent);
 
 /** What an agent turn adds to the result; nothing for turns without tools (their histories stay as they were). */
 const agentResult = (agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls' | 'menu'>) => ({

@@ -24,11 +24,13 @@ export const createOrder = defineTool({
   risk: 'write',
   activity: { timeoutSeconds: 20, maximumAttempts: 5 },
   async preview({ items }, { services, language }) {
-    return orderMessages.confirm(language, await services.orders.price(items));
+    const priced = await services.orders.price(items);
+    return { summary: orderMessages.confirm(language, priced), quote: { total: priced.total, currency: priced.currency } };
   },
-  async run({ items }, { scope, services, language, actionKey }) {
+  async run({ items }, { scope, services, language, actionKey, quote }) {
     if (!actionKey) throw new Error('create_order runs only after the customer confirms');
-    const { order } = await services.orders.place(scope, items, actionKey);
+    // The customer confirmed a total: if the catalogue changed since, nothing is ordered.
+    const { order } = await services.orders.place(scope, items, actionKey, quote as { total: number; currency: string } | undefined);
     return {
       result: { orderNumber: order.number, status: order.status, total: formatMoney(order.total, order.currency) },
       message: orderMessages.placed(language, order),

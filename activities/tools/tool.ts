@@ -33,7 +33,12 @@ export interface ToolContext {
   services: ToolServices;
   /** For confirmed actions: the idempotency key (the conversation workflow's id + the action's hash). */
   actionKey?: string;
+  /** For confirmed actions: what the summary the customer confirmed was based on (its total, the booking it named). */
+  quote?: Record<string, unknown>;
 }
+
+/** A side effect's summary, and what it rests on: the action runs only while that still holds. */
+export type Preview = string | { summary: string; quote: Record<string, unknown> };
 
 export interface ToolOutput {
   /** What the model reads as the tool's result. */
@@ -54,7 +59,7 @@ export interface ToolDefinition<A = unknown> {
   /** Its activity's start-to-close timeout and attempts. */
   activity: { timeoutSeconds: number; maximumAttempts: number };
   /** For `write` tools: the summary the customer confirms, from the database (may refuse with a Refusal). */
-  preview?: (args: A, ctx: ToolContext) => Promise<string>;
+  preview?: (args: A, ctx: ToolContext) => Promise<Preview>;
   /** The handler. Absent for tools the workflow itself answers (escalate_to_human). */
   run?: (args: A, ctx: ToolContext) => Promise<ToolOutput>;
 }

@@ -77,12 +77,15 @@ export class OrdersService {
   }
 
   /** Places the order and reserves its stock, once per action key; a repeat returns the first order. */
-  async place(scope: CustomerScope, lines: OrderLine[], actionKey: string): Promise<{ order: Order; created: boolean }> {
+  async place(scope: CustomerScope, lines: OrderLine[], actionKey: string, confirmed?: { total: number; currency: string }): Promise<{ order: Order; created: boolean }> {
     const existing = await this.byActionKey(actionKey);
     if (existing) return { order: existing, created: false };
     try {
       const id = await this.db.transaction(async (m) => {
         const priced = await this.price(lines, m, true);
+        if (confirmed && (priced.total !== confirmed.total || priced.currency !== confirmed.currency)) {
+          throw new Refusal(`The prices changed since the summary (now ${formatMoney(priced.total, priced.currency)}): nothing was ordered. Ask again to see the new summary.`, 'prices_changed');
+        }
         const [{ number }] = await m.query(`SELECT nextval('order_numbers')::text AS number`);
         const orderId = randomUUID();
         await m.query(

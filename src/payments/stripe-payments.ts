@@ -29,7 +29,7 @@ export class StripePayments implements PaymentProvider {
         mode: 'payment',
         line_items: order.lines.map((line) => ({
           quantity: line.quantity,
-          price_data: { currency, unit_amount: line.unitAmount, product_data: { name: line.name } },
+          price_data: { currency, unit_amount: stripeAmount(line.unitAmount, order.currency), product_data: { name: line.name } },
         })),
         client_reference_id: order.id,
         metadata: { order_number: order.number, order_id: order.id },
@@ -50,4 +50,13 @@ function apiEndpoint(baseUrl: string | undefined): Pick<Stripe.StripeConfig, 'ho
   const url = new URL(baseUrl);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
+}
+
+/**
+ * Stripe wants amounts in the currency's smallest unit: cents for EUR, yen for JPY (no decimals),
+ * fils for KWD (three). Orders keep cents, so the amount is rescaled by the currency's exponent.
+ */
+export function stripeAmount(cents: number, currency: string): number {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return Math.round((cents / 100) * 10 ** digits);
 }
