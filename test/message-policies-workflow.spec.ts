@@ -85,7 +85,9 @@ describe('message policies in the conversation workflow', () => {
     answer();
     await eventually(async () => sentTo(sid), (s) => s.length >= 2);
     expect(sentTo(sid)).toEqual([holdingReply('es'), 'Reply to: ¿Tenéis la lámpara en azul?']);
-    expect(record.replies.filter((r) => r.conversationSid === sid).map((r) => r.idempotencyKey)).toEqual([
+    // The reply is recorded just after Twilio accepted it.
+    const recorded = await eventually(async () => record.replies.filter((r) => r.conversationSid === sid), (r) => r.length >= 2);
+    expect(recorded.map((r) => r.idempotencyKey)).toEqual([
       `${handle.workflowId}:turn-1:reply:holding`, `${handle.workflowId}:turn-1:reply`,
     ]);
 
