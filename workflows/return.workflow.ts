@@ -2,20 +2,12 @@ import { ApplicationFailure, condition, proxyActivities, setHandler } from '@tem
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { tellCustomer } from './delivery';
-import { type ReturnStatus, returnStatusQuery, returnStepUpdate, type ReturnWorkflowInput } from './skill-definitions';
+import { RETURN_TRANSITIONS, type ReturnStatus, returnStatusQuery, returnStepUpdate, type ReturnWorkflowInput } from './skill-definitions';
 
 const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
 
-/** The moves a return makes (the same table the database enforces). */
-const NEXT: Record<ReturnStatus, ReturnStatus[]> = {
-  requested: ['approved', 'rejected'],
-  approved: ['received'],
-  received: ['refunded', 'exchanged'],
-  rejected: [],
-  refunded: [],
-  exchanged: [],
-};
-const FINAL: ReturnStatus[] = ['rejected', 'refunded', 'exchanged'];
+/** A return that can move no further. */
+const isFinal = (status: ReturnStatus) => RETURN_TRANSITIONS[status].length === 0;
 
 /**
  * A return (`return:<id>`): requested → approved or rejected (by the business's auto-approve rule or
@@ -42,11 +34,11 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
   setHandler(returnStepUpdate, ({ to, by, note }) => step(to, by, note), {
     validator: ({ to }) => {
       if (moving) throw ApplicationFailure.create({ type: 'ReturnBusy', message: 'Another change of this return is in progress' });
-      if (!NEXT[status].includes(to)) throw ApplicationFailure.create({ type: 'InvalidReturnStep', message: `A return that is ${status} cannot become ${to}` });
+      if (!RETURN_TRANSITIONS[status].includes(to)) throw ApplicationFailure.create({ type: 'InvalidReturnStep', message: `A return that is ${status} cannot become ${to}` });
     },
   });
 
   if (input.autoApprove) await step('approved', 'auto-approve rule');
-  await condition(() => FINAL.includes(status) && !moving);
+  await condition(() => isFinal(status) && !moving);
   return status;
 }

@@ -94,6 +94,16 @@ export const returnWorkflowId = (returnId: string) => `return:${returnId}`;
 
 export type ReturnStatus = 'requested' | 'approved' | 'rejected' | 'received' | 'refunded' | 'exchanged';
 
+/** requested → approved/rejected → received → refunded/exchanged: the only moves a return makes (the workflow and the database both hold to it). */
+export const RETURN_TRANSITIONS: Record<ReturnStatus, ReturnStatus[]> = {
+  requested: ['approved', 'rejected'],
+  approved: ['received'],
+  received: ['refunded', 'exchanged'],
+  rejected: [],
+  refunded: [],
+  exchanged: [],
+};
+
 export interface ReturnWorkflowInput {
   returnId: string;
   integrationId: string;

@@ -24,13 +24,18 @@ export const TOOLS = [
 export const toolNamed = (name: string): ToolDefinition<unknown> | undefined => TOOLS.find((t) => t.name === name);
 
 /** The tools as the model is offered them: name, description and the JSON schema of the arguments. */
-export function toolSchemas(): { type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } }[] {
-  return TOOLS.map((tool) => {
+export function toolSchemas(): ToolSchema[] {
+  schemas ??= TOOLS.map((tool): ToolSchema => {
     const parameters = z.toJSONSchema(tool.args as z.ZodType, { io: 'input' }) as Record<string, unknown>;
     delete parameters.$schema;
     return { type: 'function', function: { name: tool.name, description: tool.description, parameters } };
   });
+  return schemas;
 }
+
+type ToolSchema = { type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } };
+/** Built once: every model call offers the same tools. */
+let schemas: ToolSchema[] | undefined;
 
 /**
  * The model's arguments, checked against the tool's schema: valid arguments, or an error the model

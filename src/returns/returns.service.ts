@@ -7,18 +7,9 @@ import { queryRows } from '../database/sql';
 import { fromCents, toCents } from '../orders/money';
 import { type CustomerScope, type Order, OrdersService } from '../orders/orders.service';
 import type { BusinessSettings } from '../settings/settings.service';
+import { RETURN_TRANSITIONS, type ReturnStatus } from '../../workflows/skill-definitions';
 
-export type ReturnStatus = 'requested' | 'approved' | 'rejected' | 'received' | 'refunded' | 'exchanged';
-
-/** requested → approved/rejected → received → refunded/exchanged: the only moves a return makes. */
-export const RETURN_TRANSITIONS: Record<ReturnStatus, ReturnStatus[]> = {
-  requested: ['approved', 'rejected'],
-  approved: ['received'],
-  received: ['refunded', 'exchanged'],
-  rejected: [],
-  refunded: [],
-  exchanged: [],
-};
+export type { ReturnStatus } from '../../workflows/skill-definitions';
 
 export interface ReturnRequest {
   orderNumber: string;
