@@ -1,17 +1,25 @@
 import type { CustomerContext, OutboundRecord, StatusChange } from '../src/conversations/conversations.service';
+import { consentKeyword, consentReply } from '../src/customers/consent-keywords';
 import type { Alert, TurnInput, TurnPolicy } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 
+/** A consent keyword the turn carried: applied at once; the reply confirms it instead of the agent's answer. */
+export interface ConsentChange {
+  to: 'opted_in' | 'opted_out';
+  reply: string;
+}
+
 /** The customer record side of a turn: what came in, who it is, what was answered; and the integration's state. */
-export function createCrmActivities({ conversations, integrations, waitingTurns, alerts, policies }: ActivityDeps) {
+export function createCrmActivities({ conversations, integrations, waitingTurns, alerts, policies, customers }: ActivityDeps) {
   return {
     /**
      * Records the turn's inbound messages (customer and conversation upserted) and returns the
      * customer's context, with the message policies the conversation applies from this turn on.
      */
-    async recordInboundMessages(turn: TurnInput): Promise<CustomerContext & { policy: TurnPolicy }> {
+    async recordInboundMessages(turn: TurnInput): Promise<CustomerContext & { policy: TurnPolicy; consentChange?: ConsentChange }> {
       const context = await conversations.recordInbound(turn);
-      return { ...context, policy: await policies.forTurn(turn.integrationId) };
+      const consentChange = await applyConsentKeyword(turn, context);
+      return { ...context, policy: await policies.forTurn(turn.integrationId), ...(consentChange ? { consentChange } : {}) };
     },
 
     /** Records a reply Twilio accepted (or one held back), with its latency and who sent it. */
@@ -42,4 +50,13 @@ export function createCrmActivities({ conversations, integrations, waitingTurns,
       return (await integrations.resolveById(integrationId)).integration.status === 'active';
     },
   };
+
+  /** A message that is only STOP / BAJA / START… changes the customer's marketing consent, recorded with that message. */
+  async function applyConsentKeyword(turn: TurnInput, context: CustomerContext): Promise<ConsentChange | undefined> {
+    const message = [...turn.messages].reverse().find((m) => consentKeyword(m.body));
+    const keyword = message && consentKeyword(message.body);
+    if (!message || !keyword) return undefined;
+    await customers.setConsentByKeyword(context.customerId, keyword.to, keyword.keyword, { integrationId: turn.integrationId, dedupeKey: message.dedupeKey });
+    return { to: keyword.to, reply: consentReply(keyword.language ?? context.language, keyword.to) };
+  }
 }

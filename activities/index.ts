@@ -1,5 +1,6 @@
 import { createAlertActivities } from './alert.activities';
 import { createAppointmentActivities } from './appointment.activities';
+import { createCampaignActivities } from './campaign.activities';
 import { createCrmActivities } from './crm.activities';
 import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';

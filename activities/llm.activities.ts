@@ -125,9 +125,10 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
         businessName: business.businessName ?? integration.name, tone: business.tone, instructions: integration.systemPrompt,
         customerName: input.context.customerName, language: input.language, today: new Date().toISOString().slice(0, 10),
       });
+        customerSummary: await timelines.agentSummary(input.context.customerId).catch(() => undefined),
       try {
         const result = await withinBudget(integration, input.context.customerId, () =>
-          llm.step({ system, history: input.context.history, messages: input.messages, scratch: input.scratch, tools: input.toolsAllowed ? toolSchemas() : undefined }),
+          llm.step({ system, history: input.context.history, messages: input.messages, scratch: input.scratch, tools: custom ? [...toolSchemas(), ...custom.schemas] : undefined }),
         );
         const extra = result.alerts.length > 0 ? { alerts: result.alerts } : {};
         if (!('reply' in result)) return { kind: 'over_budget', scope: result.overBudget, ...extra };
@@ -137,7 +138,7 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
           return { kind: 'answer', text: reply.content, model: reply.model, ...extra };
         }
         const calls = await Promise.all(reply.toolCalls.map(async (call): Promise<CheckedToolCall> => {
-          const checked = checkToolCall(call.name, call.arguments);
+          const checked = custom?.check(call.name, call.arguments) ?? checkToolCall(call.name, call.arguments);
           if ('error' in checked) {
             await toolCalls.record({ integrationId: input.integrationId, conversationSid: input.conversationSid, callKey: `${input.callKeyPrefix}:${call.id}`, tool: call.name.slice(0, 64), arguments: call.arguments.slice(0, 2000), outcome: 'invalid', result: { error: checked.error } });
             return { ...call, error: checked.error };

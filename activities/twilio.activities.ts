@@ -33,28 +33,13 @@ export const SendFailure = {
 } as const;
 
 /** Sends to the customer through Twilio Conversations. Runs on the rate-limited sends task queue. */
-export function createTwilioActivities({ integrations, twilio, alerts }: ActivityDeps) {
+export function createTwilioActivities(deps: ActivityDeps) {
   return {
     async sendReply(input: SendInput): Promise<SendResult> {
-      const { integration, authToken } = await integrations.resolveById(input.integrationId);
-      const author = integration.agentIdentity;
-      if (integration.status === 'paused') {
-        throw ApplicationFailure.create({ message: `Integration ${integration.id} is paused: ${integration.pausedReason ?? ''}`, type: SendFailure.paused, nonRetryable: true });
-      }
-      if (integration.kind === 'sandbox') {
-        // The sandbox's replies stay local: recorded by the workflow, never sent anywhere.
-        return { messageSid: sandboxMessageSid(input.idempotencyKey), author, acceptedAt: new Date().toISOString() };
-      }
-      if (input.asTemplate && !integration.templateContentSid) {
-        throw ApplicationFailure.create({ message: 'No template is configured for this integration', type: SendFailure.rejected, nonRetryable: true });
-      }
-      const messages = twilio.get(integration.accountSid, authToken).conversations.v1.conversations(input.conversationSid).messages;
-      try {
-        if (Context.current().info.attempt > 1) {
-          // A previous attempt may have reached Twilio before the worker lost its answer.
-          const recent = await messages.list({ order: 'desc', limit: 50 });
-          const sent = recent.find((m) => readIdempotencyKey(m.attributes) === input.idempotencyKey);
-          if (sent) return { messageSid: sent.sid, author, acceptedAt: (sent.dateCreated ?? new Date()).toISOString() };
+      return sendToConversation(deps, input, (integration) => {
+        if (!input.asTemplate) return { body: input.body };
+        if (!integration.templateContentSid) {
+          throw ApplicationFailure.create({ message: 'No template is configured for this integration', type: SendFailure.rejected, nonRetryable: true });
         }
         const attributes = JSON.stringify({ idempotencyKey: input.idempotencyKey });
         // Created through REST without X-Twilio-Webhook-Enabled, so it fires no webhook back at the agent.
@@ -75,7 +60,42 @@ export function createTwilioActivities({ integrations, twilio, alerts }: Activit
   };
 }
 
-function toFailure(err: unknown): unknown {
+/**
+ * One message into a conversation under the send policy's failure types: a paused integration sends
+ * nothing; rejected credentials pause it (one alert per incident); the sandbox keeps its messages
+ * local; every other Twilio error becomes what the policy retries or gives up on. Sent once per key.
+ */
+export async function sendToConversation(
+  { integrations, twilio, alerts }: Pick<ActivityDeps, 'integrations' | 'twilio' | 'alerts'>,
+  target: { integrationId: string; conversationSid: string; idempotencyKey: string },
+  content: (integration: { templateContentSid: string | null }) => { body?: string; contentSid?: string; contentVariables?: string },
+): Promise<SendResult> {
+  const { integration, authToken } = await integrations.resolveById(target.integrationId);
+  const author = integration.agentIdentity;
+  if (integration.status === 'paused') {
+    throw ApplicationFailure.create({ message: `Integration ${integration.id} is paused: ${integration.pausedReason ?? ''}`, type: SendFailure.paused, nonRetryable: true, details: [{ integrationId: integration.id }] });
+  }
+  const message = content(integration);
+  if (integration.kind === 'sandbox') {
+    // The sandbox's messages stay local: recorded by the workflow, never sent anywhere.
+    return { messageSid: sandboxMessageSid(target.idempotencyKey), author, acceptedAt: new Date().toISOString() };
+  }
+  const messages = twilio.get(integration.accountSid, authToken).conversations.v1.conversations(target.conversationSid).messages;
+  try {
+    return { ...(await createOnce(messages, { author, ...message }, target.idempotencyKey)), author };
+  } catch (err) {
+    if (isTwilioAuthError(err)) {
+      const reason = `Twilio rejected the credentials of account ${integration.accountSid}: ${twilioErrorInfo(err).message}`;
+      // Only the send that flips the integration to paused raises the alert: one per incident.
+      const alert: Alert | undefined = (await integrations.pause(integration.id, reason)) ? await alerts.raise('twilio_auth_failed', reason, integration.id) : undefined;
+      throw ApplicationFailure.create({ message: reason, type: SendFailure.auth, nonRetryable: true, details: [{ alert, integrationId: integration.id }] });
+    }
+    throw toFailure(err);
+  }
+}
+
+/** The failure a Twilio error becomes: what the send policy retries, waits on, or gives up on. */
+export function toFailure(err: unknown): unknown {
   const info = twilioErrorInfo(err);
   const details = [{ status: info.status, code: info.code }];
   if (info.code === 63016) {

@@ -110,8 +110,13 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
   let reply: string;
   let escalation: TurnResult['escalation'];
   let agent: Pick<AgentOutcome, 'pendingAction' | 'toolCalls' | 'menu'> = { toolCalls: [] };
+  // A consent keyword (STOP, BAJA, START…) was applied when the messages were recorded: its
+  // confirmation is the reply. Decided by the recorded activity result, so older histories replay as they ran.
+  const consentChange = (context as { consentChange?: { reply: string } }).consentChange;
   try {
-    if (texts.some(asksForHuman)) {
+    if (consentChange) {
+      reply = consentChange.reply;
+    } else if (texts.some(asksForHuman)) {
       if (opts.pendingAction) agent = { ...agent, pendingAction: null }; // a person takes it from here
       const requested = requestLanguage(texts);
       escalation = { cause: 'customer_request', language: requested };

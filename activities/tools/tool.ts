@@ -9,7 +9,8 @@ import type { ReturnsService } from '../../src/returns/returns.service';
 import type { BusinessProcess } from '../../workflows/skill-definitions';
 
 /**
- * How much a tool may do: `read` runs at once; `write` commits the business (order, return, booking)
+ * How much a tool may do: `read` runs at once (it reads, or records what the customer said about
+ * themselves on their own profile); `write` commits the business (order, return, booking)
  * and runs only after the customer confirms a summary; `approval` waits for a staff member.
  */
 export type Risk = 'read' | 'write' | 'approval';

@@ -84,6 +84,7 @@ const schema = z
     TWILIO_SENDS_PER_SECOND: integer(80, 1, 1000),
     RECONCILE_INTERVAL_MINUTES: integer(5, 1, 24 * 60),
     WORKER_MAX_CACHED_WORKFLOWS: integer(250, 0, 100_000),
+    BEHAVIOUR_TAGS_INTERVAL_MINUTES: integer(60, 1, 7 * 24 * 60),
     WEBHOOK_BODY_LIMIT: optionalString.transform((v) => v ?? '256kb'),
     HANDOFF_SLA_MINUTES: integer(5, 1, 7 * 24 * 60),
     HANDOFF_REMINDER_MINUTES: integer(30, 1, 7 * 24 * 60),
@@ -160,6 +161,8 @@ export interface AppConfig {
   policyDefaults: MessagePolicy;
   /** An unpaid order gets one reminder after this long, and is cancelled (stock released) after twice this long. */
   orderPaymentTimeoutMs: number;
+  /** How often the behaviour-tags schedule recomputes customers' automatic tags. */
+  behaviourTagsIntervalMinutes: number;
   /** How long a summary waits for the customer's YES before the pending action lapses. */
   pendingActionMs: number;
   /** The sandbox loads the demo shop at boot while the business has no products, knowledge or services. */
@@ -239,6 +242,7 @@ function toAppConfig(env: Env): AppConfig {
         customerDailyTokens: env.CUSTOMER_DAILY_TOKENS,
         integrationDailyTokens: env.INTEGRATION_DAILY_TOKENS,
       },
+    behaviourTagsIntervalMinutes: env.BEHAVIOUR_TAGS_INTERVAL_MINUTES,
       holdingMessageSeconds: env.HOLDING_MESSAGE_SECONDS,
       businessHours: null,
     },

@@ -214,7 +214,8 @@ export class ConversationsService {
     const [row] = await queryRows<{ id: string }>(this.db, 
       `INSERT INTO conversations (id, integration_id, conversation_sid, customer_id, status, last_message_at)
        VALUES ($1, $2, $3, $4, 'bot', $5)
-       ON CONFLICT ON CONSTRAINT conversations_integration_sid DO UPDATE SET last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at)
+       ON CONFLICT ON CONSTRAINT conversations_integration_sid DO UPDATE SET last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+         customer_id = EXCLUDED.customer_id
        RETURNING id`,
       [randomUUID(), integrationId, conversationSid, customerId, at],
     );

@@ -10,6 +10,8 @@ export function agentSystemPrompt(p: {
   customerName: string | null;
   language: string;
   today: string;
+  /** The CRM's bounded summary of this customer (profile, recent orders, bookings, campaigns). */
+  customerSummary?: string;
 }): string {
   const language = LANGUAGE_NAMES[p.language];
   return [
@@ -27,6 +29,7 @@ export function agentSystemPrompt(p: {
     p.customerName ? `The customer's name is ${p.customerName}.` : '',
     p.instructions ?? '',
   ]
+    p.customerSummary ? `What the business knows about this customer (theirs only; do not read it out unasked):\n${p.customerSummary}` : '',
     .filter(Boolean)
     .join('\n');
 }

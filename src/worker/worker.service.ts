@@ -36,6 +36,7 @@ import { reconcileScheduleId } from '../../workflows/reconcile.workflow';
 @Injectable()
 export class WorkerService implements OnApplicationShutdown {
   private readonly logger = new Logger(WorkerService.name);
+import { behaviourTagsScheduleId } from '../../workflows/behaviour-tags.workflow';
   private workers: Worker[] = [];
   private connection?: NativeConnection;
   private stopping = false;
@@ -96,7 +97,7 @@ export class WorkerService implements OnApplicationShutdown {
     const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : prebuiltBundle() ?? { workflowsPath: require.resolve('../../workflows') };
     this.workers = [
       await Worker.create({ ...common, ...workflows, taskQueue: queues.conversations, activities, maxCachedWorkflows: this.config.workerMaxCachedWorkflows }),
-      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond }),
+      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply, sendCampaignMessage: activities.sendCampaignMessage }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond / PACER_SAFETY }),
     ];
     if (this.stopping) return;
     this.logger.log(`Worker polling ${queues.conversations} and ${queues.sends} on ${this.config.temporal.address}`);
@@ -168,6 +169,16 @@ function installQuietRuntime(): void {
     /* already installed in this process */
   }
 }
+      await new Client({ connection, namespace }).schedule
+        .create({
+          scheduleId: behaviourTagsScheduleId(queue),
+          spec: { intervals: [{ every: `${this.config.behaviourTagsIntervalMinutes}m` }] },
+          action: { type: 'startWorkflow', workflowType: 'refreshBehaviourTags', taskQueue: queue, args: [] },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        })
+        .catch((err: Error) => {
+          if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the behaviour-tags schedule: ${err.message}`);
+        });
 
 /** The bundle `npm run build` wrote next to the compiled code (dist/workflow-bundle.js), if there is one. */
 function prebuiltBundle(): { workflowBundle: { codePath: string } } | undefined {

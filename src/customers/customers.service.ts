@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../database/sql';
+import { CUSTOMER_FACTS, compileSegmentRule, type SegmentRule } from '../segments/segment-rule';
+import { CUSTOMER_COLUMNS, type CustomerProfile, type CustomerRow, diffProfile, type ProfilePatch, type Provenance, toProfile } from './profile';
+
+export interface CustomerFilter {
+  rule?: SegmentRule;
+  tag?: string;
+  /** Matches name, phone or email (case-insensitive, part of the text). */
+  query?: string;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * Customer profiles: read, listed by segment, tag or text, and changed with every change recorded
+ * with who made it and from which message. Erasure scrubs what the customer wrote.
+ */
+@Injectable()
+export class CustomersService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async get(id: string, db: Pick<DataSource, 'query'> = this.db): Promise<CustomerProfile> {
+    const [row] = await queryRows<CustomerRow>(db, `SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1 AND c.erased_at IS NULL`, [id]);
+    if (!row) throw new NotFoundException({ error: 'not_found', message: `No customer ${id}` });
+    return toProfile(row);
+  }
+
+  async list(filter: CustomerFilter): Promise<{ total: number; customers: CustomerProfile[] }> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (filter.rule) where.push(compileSegmentRule(filter.rule, params));
+    if (filter.tag) where.push(`$${params.push(filter.tag)} = ANY(c.tags || c.behaviour_tags)`);
+    if (filter.query) {
+      const like = `%${filter.query.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      const p = `$${params.push(like)}`;
+      where.push(`(c.name ILIKE ${p} ESCAPE '\\' OR c.phone ILIKE ${p} ESCAPE '\\' OR c.email ILIKE ${p} ESCAPE '\\')`);
+    }
+    const condition = where.length ? ` AND ${where.join(' AND ')}` : '';
+    const [{ total }] = (await queryRows<{ total: number }>(this.db, `SELECT count(*)::int AS total ${CUSTOMER_FACTS}${condition}`, params)) as [{ total: number }];
+    const rows = await queryRows<CustomerRow>(
+      this.db,
+      `SELECT ${CUSTOMER_COLUMNS} ${CUSTOMER_FACTS}${condition} ORDER BY c.last_seen_at DESC, c.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, filter.limit, filter.offset],
+    );
+    return { total, customers: rows.map(toProfile) };
+  }
+
+  /**
+   * Applies a change and records each field that changed, with its provenance, in one transaction
+   * (the row locked, so two changes at once never lose one). A change that changes nothing records nothing.
+   */
+  async update(id: string, patch: ProfilePatch, by: Provenance): Promise<{ profile: CustomerProfile; changed: string[] }> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM customers WHERE id = $1 FOR UPDATE`, [id]);
+      const current = await this.get(id, tx);
+      const changes = diffProfile(current, patch);
+      for (const change of changes) {
+        await this.write(tx, id, change.field, change.to, by);
+        await tx.query(
+          `INSERT INTO profile_changes (id, integration_id, customer_id, field, old_value, new_value, source, message_id, actor)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)`,
+          [randomUUID(), current.integrationId, id, change.field, JSON.stringify(change.from), JSON.stringify(change.to), by.source, by.messageId ?? null, by.actor ?? null],
+        );
+      }
+      return { profile: await this.get(id, tx), changed: changes.map((c) => c.field) };
+    });
+  }
+
+  /** The customer of a conversation's WhatsApp address, as the agent and the keywords see it. */
+  async idByPhone(integrationId: string, phone: string): Promise<string | undefined> {
+    const [row] = await queryRows<{ id: string }>(this.db, `SELECT id FROM customers WHERE integration_id = $1 AND phone = $2 AND erased_at IS NULL`, [integrationId, phone]);
+    return row?.id;
+  }
+
+  /** The customer's latest message in a conversation: the source a change the agent makes is recorded with. */
+  async latestInboundMessageId(scope: { integrationId: string; conversationSid: string }): Promise<string | null> {
+    const [row] = await queryRows<{ id: string }>(this.db,
+      `SELECT m.id FROM messages m JOIN conversations cv ON cv.id = m.conversation_id
+       WHERE cv.integration_id = $1 AND cv.conversation_sid = $2 AND m.direction = 'inbound' ORDER BY m.at DESC LIMIT 1`,
+      [scope.integrationId, scope.conversationSid]);
+    return row?.id ?? null;
+  }
+
+  /** A consent keyword the customer wrote (its message recorded as the source). True when it changed anything. */
+  async setConsentByKeyword(customerId: string, to: 'opted_in' | 'opted_out', keyword: string, message: { integrationId: string; dedupeKey: string }): Promise<boolean> {
+    const [source] = await queryRows<{ id: string }>(this.db, `SELECT id FROM messages WHERE integration_id = $1 AND dedupe_key = $2`, [message.integrationId, message.dedupeKey]);
+    const { changed } = await this.update(customerId, { consent: to }, { source: 'customer', actor: `keyword:${keyword}`, messageId: source?.id ?? null });
+    return changed.length > 0;
+  }
+
+  async addNote(customerId: string, body: string, author: string): Promise<{ id: string; at: string }> {
+    await this.get(customerId);
+    const [row] = await queryRows<{ id: string; at: Date }>(this.db, `INSERT INTO customer_notes (id, customer_id, body, author) VALUES ($1, $2, $3, $4) RETURNING id, at`, [randomUUID(), customerId, body, author]);
+    return { id: row!.id, at: new Date(row!.at).toISOString() };
+  }
+
+  /** Its conversations' sids, for the workflows an erasure also deletes. */
+  async conversationSids(customerId: string): Promise<{ integrationId: string; conversationSid: string }[]> {
+    const rows = await queryRows<{ integration_id: string; conversation_sid: string }>(this.db, `SELECT integration_id, conversation_sid FROM conversations WHERE customer_id = $1`, [customerId]);
+    return rows.map((r) => ({ integrationId: r.integration_id, conversationSid: r.conversation_sid }));
+  }
+
+  /**
+   * Erases a customer for a data-protection request: the profile emptied, the phone replaced (a new
+   * message starts a new customer), what they wrote and what tools were told scrubbed, notes and
+   * profile history deleted. Orders, returns and bookings stay as the business's records, without a person.
+   */
+  async erase(customerId: string): Promise<{ messagesScrubbed: number }> {
+    return this.db.transaction(async (tx: EntityManager) => {
+      const [found] = await queryRows<{ id: string }>(tx, `SELECT id FROM customers WHERE id = $1 AND erased_at IS NULL FOR UPDATE`, [customerId]);
+      if (!found) throw new NotFoundException({ error: 'not_found', message: `No customer ${customerId}` });
+      const scrubbed = await queryRows<{ id: string }>(tx,
+        `UPDATE messages SET body = '[erased]', author = CASE WHEN direction = 'inbound' THEN '[erased]' ELSE author END
+         WHERE conversation_id IN (SELECT id FROM conversations WHERE customer_id = $1) RETURNING id`, [customerId]);
+      await tx.query(
+        `UPDATE tool_calls SET arguments = '{}'::jsonb, result = NULL
+         WHERE (integration_id, conversation_sid) IN (SELECT integration_id, conversation_sid FROM conversations WHERE customer_id = $1)`, [customerId]);
+      await tx.query(
+        `UPDATE handoff_events SET reason = NULL
+         WHERE (integration_id, conversation_sid) IN (SELECT integration_id, conversation_sid FROM conversations WHERE customer_id = $1)`, [customerId]);
+      await tx.query(`UPDATE knowledge_gaps SET question = '[erased]' WHERE customer_id = $1`, [customerId]);
+      await tx.query(`DELETE FROM profile_changes WHERE customer_id = $1`, [customerId]);
+      await tx.query(`DELETE FROM customer_notes WHERE customer_id = $1`, [customerId]);
+      await tx.query(
+        `UPDATE customers SET phone = 'erased:' || id, name = NULL, email = NULL, language = NULL, time_zone = NULL, tags = '{}', behaviour_tags = '{}',
+           attributes = '{}'::jsonb, marketing_consent = 'opted_out', consent_source = 'erased', consent_changed_at = now(), erased_at = now()
+         WHERE id = $1`, [customerId]);
+      return { messagesScrubbed: scrubbed.length };
+    });
+  }
+
+  private async write(tx: Pick<DataSource, 'query'>, id: string, field: string, value: unknown, by: Provenance): Promise<void> {
+    const columns: Record<string, string> = { name: 'name', email: 'email', language: 'language', timeZone: 'time_zone', tags: 'tags' };
+    if (columns[field]) {
+      await tx.query(`UPDATE customers SET ${columns[field]} = $2 WHERE id = $1`, [id, value]);
+    } else if (field === 'consent') {
+      const source = `${by.source}${by.actor ? `:${by.actor}` : ''}`;
+      await tx.query(`UPDATE customers SET marketing_consent = $2, consent_changed_at = now(), consent_source = $3 WHERE id = $1`, [id, value, source]);
+    } else if (field.startsWith('attributes.')) {
+      const key = field.slice('attributes.'.length);
+      await tx.query(
+        value === null ? `UPDATE customers SET attributes = attributes - $2::text WHERE id = $1` : `UPDATE customers SET attributes = attributes || jsonb_build_object($2::text, $3::jsonb) WHERE id = $1`,
+        value === null ? [id, key] : [id, key, JSON.stringify(value)],
+      );
+    }
+  }
+}
