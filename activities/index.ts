@@ -13,6 +13,7 @@ import { createTwilioActivities } from './twilio.activities';
 
 export type { ActivityDeps } from './deps';
 
+import { createWebhookActivities } from './webhook.activities';
 /** Every activity of the product, built from its dependencies. Workflows import only this type. */
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -29,4 +30,6 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
+    ...createEventActivities(deps),
+    ...createWebhookActivities(deps),
 export type Activities = ReturnType<typeof createActivities>;

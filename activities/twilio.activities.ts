@@ -41,21 +41,8 @@ export function createTwilioActivities(deps: ActivityDeps) {
         if (!integration.templateContentSid) {
           throw ApplicationFailure.create({ message: 'No template is configured for this integration', type: SendFailure.rejected, nonRetryable: true });
         }
-        const attributes = JSON.stringify({ idempotencyKey: input.idempotencyKey });
-        // Created through REST without X-Twilio-Webhook-Enabled, so it fires no webhook back at the agent.
-        const created = input.asTemplate
-          ? await messages.create({ author, attributes, contentSid: integration.templateContentSid!, contentVariables: JSON.stringify({ 1: input.body }) })
-          : await messages.create({ author, attributes, body: input.body });
-        return { messageSid: created.sid, author, acceptedAt: new Date().toISOString() };
-      } catch (err) {
-        if (isTwilioAuthError(err)) {
-          const reason = `Twilio rejected the credentials of account ${integration.accountSid}: ${twilioErrorInfo(err).message}`;
-          // Only the send that flips the integration to paused raises the alert: one per incident.
-          const alert: Alert | undefined = (await integrations.pause(integration.id, reason)) ? await alerts.raise('twilio_auth_failed', reason, integration.id) : undefined;
-          throw ApplicationFailure.create({ message: reason, type: SendFailure.auth, nonRetryable: true, details: [{ alert }] });
-        }
-        throw toFailure(err);
-      }
+        return { contentSid: integration.templateContentSid, contentVariables: JSON.stringify({ 1: input.body }) };
+      });
     },
   };
 }
@@ -110,6 +97,28 @@ export function toFailure(err: unknown): unknown {
     return ApplicationFailure.create({ message: `Twilio refused the message (${info.status}/${info.code}): ${info.message}`, type: SendFailure.rejected, nonRetryable: true, details });
   }
   return err;
+}
+
+type ConversationMessages = ReturnType<ReturnType<ActivityDeps['twilio']['get']>['conversations']['v1']['conversations']>['messages'];
+
+/**
+ * Creates a message in a conversation once per idempotency key: the key rides in the message's
+ * Attributes, and a retry first looks for it among the conversation's latest messages, since a
+ * previous attempt may have reached Twilio before the worker lost its answer. Created through REST
+ * without X-Twilio-Webhook-Enabled, so it fires no webhook back at the agent.
+ */
+export async function createOnce(
+  messages: ConversationMessages,
+  content: { author: string; body?: string; contentSid?: string; contentVariables?: string },
+  idempotencyKey: string,
+): Promise<{ messageSid: string; acceptedAt: string }> {
+  if (Context.current().info.attempt > 1) {
+    const recent = await messages.list({ order: 'desc', limit: 50 });
+    const sent = recent.find((m) => readIdempotencyKey(m.attributes) === idempotencyKey);
+    if (sent) return { messageSid: sent.sid, acceptedAt: (sent.dateCreated ?? new Date()).toISOString() };
+  }
+  const created = await messages.create({ ...content, attributes: JSON.stringify({ idempotencyKey }) });
+  return { messageSid: created.sid, acceptedAt: new Date().toISOString() };
 }
 
 function readIdempotencyKey(attributes: string | undefined): string | undefined {

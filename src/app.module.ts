@@ -90,7 +90,7 @@ export class AppModule {
       AppointmentsService,
       ReturnsService,
     ];
-    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService];
+    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
     return {
       module: AppModule,

@@ -2,6 +2,7 @@ import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { tellCustomer } from './delivery';
+import { publish } from './events';
 import { appointmentCancelledSignal, appointmentRescheduledSignal, type AppointmentWorkflowInput } from './skill-definitions';
 
 const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
@@ -41,5 +42,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     if (message) await tellCustomer(input, message, `reminder-${next.name}-${next.startsAt}`);
   }
   await acts.completeAppointment({ appointmentId: input.appointmentId });
+  // Appointments booked before events existed carry no `events` marker and replay without publishing.
+  if (patched('events')) await publish('appointment.completed', {}, 'completed', { subject: { kind: 'appointment', id: input.appointmentId } });
   return 'completed';
 }

@@ -4,6 +4,7 @@ import { DATABASE_ACTIVITY } from './activity-options';
 import { orderPaidSignal, orderStatusQuery, type OrderWorkflowInput } from './skill-definitions';
 import { actionFailedReply } from './confirmation';
 import { tellCustomer } from './delivery';
+import { publish } from './events';
 
 const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
 
@@ -33,6 +34,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<'paid' |
     await acts.cancelUnpaidOrder({ orderId, language });
     status = 'cancelled';
     await tellCustomer(input, actionFailedReply(language), 'no-payment-link');
+    // Orders running before events existed carry no `events` marker and replay without publishing.
+    if (patched('events')) await publish('order.cancelled', { reason: 'no_payment_link' }, 'cancelled', { subject: { kind: 'order', id: orderId } });
     return status;
   }
   await tellCustomer(input, link.message, 'payment-link');
@@ -47,6 +50,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<'paid' |
         // The provider's confirmation can cross the cancellation: the money must go back by hand.
         if (paid) log.error('A payment arrived while the order was being cancelled: refund it', { orderId, number: input.number });
         await tellCustomer(input, cancelled.message, 'cancelled');
+        if (patched('events')) await publish('order.cancelled', { reason: 'not_paid_in_time' }, 'cancelled', { subject: { kind: 'order', id: orderId } });
         return status;
       }
     }
@@ -54,5 +58,6 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<'paid' |
   const receipt = await acts.markOrderPaid({ orderId, language });
   status = 'paid';
   await tellCustomer(input, receipt.message, 'receipt');
+  if (patched('events')) await publish('order.paid', {}, 'paid', { subject: { kind: 'order', id: orderId } });
   return status;
 }

@@ -98,6 +98,9 @@ const schema = z
     ORDER_PAYMENT_TIMEOUT_MINUTES: integer(60, 1, 10_080),
     PENDING_ACTION_MINUTES: integer(30, 1, 1440),
     DEMO_DATA: booleanFlag(true),
+    WEBHOOK_RETRY_INITIAL_SECONDS: integer(10, 1, 3600),
+    WEBHOOK_RETRY_MAX_SECONDS: integer(600, 1, 86_400),
+    WEBHOOK_RETRY_HOURS: integer(24, 1, 24 * 30),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
@@ -170,6 +173,8 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {
+  /** Outbound event webhooks: the first retry after `initialSeconds`, doubling up to `maximumSeconds`, given up after `giveUpAfterSeconds`. */
+  webhookRetry: { initialSeconds: number; maximumSeconds: number; giveUpAfterSeconds: number };
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
@@ -251,3 +256,8 @@ function toAppConfig(env: Env): AppConfig {
     demoData: env.DEMO_DATA,
   };
 }
+    webhookRetry: {
+      initialSeconds: env.WEBHOOK_RETRY_INITIAL_SECONDS,
+      maximumSeconds: Math.max(env.WEBHOOK_RETRY_MAX_SECONDS, env.WEBHOOK_RETRY_INITIAL_SECONDS),
+      giveUpAfterSeconds: env.WEBHOOK_RETRY_HOURS * 3600,
+    },

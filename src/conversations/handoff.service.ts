@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import { queryRows } from '../database/sql';
 import { TemporalClientService } from '../temporal/temporal-client.service';
+import { EventsService } from '../events/events.service';
 import {
   type Caller,
   closeUpdate,
@@ -54,6 +55,7 @@ export class HandoffService {
     private readonly temporal: TemporalClientService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+    private readonly events: EventsService,
 
   /** Conversations by status; waiting ones longest-waiting first, the others most recent first. */
   async list(filter: { status?: ConversationStatus; limit: number }): Promise<ConversationSummary[]> {
@@ -102,8 +104,14 @@ export class HandoffService {
     return this.update(sid, (handle) => handle.executeUpdate(handBackUpdate, { args: [caller] }));
   }
 
-  close(sid: string, caller: Caller): Promise<HandoffState> {
-    return this.update(sid, (handle) => handle.executeUpdate(closeUpdate, { args: [caller] }));
+  async close(sid: string, caller: Caller): Promise<HandoffState> {
+    const state = await this.update(sid, (handle) => handle.executeUpdate(closeUpdate, { args: [caller] }));
+    const [conversation] = await queryRows<{ integration_id: string; customer_id: string }>(this.db, `SELECT integration_id, customer_id FROM conversations WHERE conversation_sid = $1 ORDER BY last_message_at DESC LIMIT 1`, [sid]);
+    // Closing again is refused by the workflow, so each close publishes once. The close stands even if the event must wait.
+    await this.events
+      .publish({ id: randomUUID(), type: 'conversation.closed', integrationId: conversation?.integration_id, customerId: conversation?.customer_id, data: { conversationSid: sid, closedBy: `${caller.role}:${caller.name}` } })
+      .catch((err: Error) => this.logger.warn(`conversation.closed for ${sid} not published: ${err.message}`));
+    return state;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Activities } from '../../activities';
 import type { GeneratedReply } from '../../activities/llm.activities';
+import type { PublishEventInput } from '../../activities/event.activities';
 import type { OutboundRecord, StatusChange } from '../../src/conversations/conversations.service';
 import type { ToolCallRecord } from '../../src/conversations/tool-calls.service';
 import type { Alert, TurnInput, TurnPolicy } from '../../workflows/definitions';
@@ -17,6 +18,7 @@ export function fakeActivities() {
     alerts: [] as Alert[],
     inbound: [] as TurnInput[],
     toolCalls: [] as ToolCallRecord[],
+    events: [] as PublishEventInput[],
   };
   const behaviour = {
     llm: async (messages: string[]): Promise<GeneratedReply> => ({ kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' }),
