@@ -16,6 +16,14 @@ import type { SettingsService } from '../src/settings/settings.service';
 import type { PaymentsService } from '../src/payments/payments.service';
 import type { AppointmentsService } from '../src/appointments/appointments.service';
 import type { ReturnsService } from '../src/returns/returns.service';
+import type { EventStore } from '../src/events/event-store.service';
+import type { WebhookDeliveriesService } from '../src/webhooks/webhook-deliveries.service';
+import type { HttpToolsService } from '../src/http-tools/http-tools.service';
+import type { FollowUpsService } from '../src/follow-ups/follow-ups.service';
+import type { CustomersService } from '../src/customers/customers.service';
+import type { TimelineService } from '../src/customers/timeline.service';
+import type { CampaignsService } from '../src/campaigns/campaigns.service';
+import type { SegmentsService } from '../src/segments/segments.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
 export interface ActivityDeps {
@@ -36,5 +44,14 @@ export interface ActivityDeps {
   payments: Pick<PaymentsService, 'createLink'>;
   appointments: Pick<AppointmentsService, 'services' | 'service' | 'freeSlots' | 'checkSlot' | 'book' | 'customersBooking' | 'cancel' | 'reschedule' | 'upcomingFor' | 'byId' | 'markCompleted'>;
   returns: Pick<ReturnsService, 'check' | 'create' | 'transition'>;
+  events: Pick<EventStore, 'record'>;
+  webhookDeliveries: Pick<WebhookDeliveriesService, 'target' | 'recordAttempt' | 'markFailed'>;
+  followUps: Pick<FollowUpsService, 'schedule' | 'scheduledCount' | 'due' | 'finish'>;
+  customers: Pick<CustomersService, 'get' | 'update' | 'latestInboundMessageId' | 'setConsentByKeyword'>;
+  campaigns: Pick<CampaignsService, 'get' | 'setStatus' | 'takeSnapshot' | 'nextQueued' | 'recipient' | 'settleRecipient' | 'cancelQueued'>;
+  segments: Pick<SegmentsService, 'get' | 'refreshBehaviourTags'>;
+  timelines: Pick<TimelineService, 'agentSummary'>;
+  /** Custom HTTP tools defined through the API. */
+  httpTools: Pick<HttpToolsService, 'definition' | 'list'>;
   config: AppConfig;
 }

@@ -2,6 +2,9 @@ import { createAlertActivities } from './alert.activities';
 import { createAppointmentActivities } from './appointment.activities';
 import { createCampaignActivities } from './campaign.activities';
 import { createCrmActivities } from './crm.activities';
+import { createEventActivities } from './event.activities';
+import { createFollowUpActivities } from './follow-up.activities';
+import { createHttpToolActivities } from './http-tool.activities';
 import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';
 import { createMenuActivities } from './menu.activities';
@@ -23,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...createReconcileActivities(deps),
     ...createToolActivities(deps),
+    ...createHttpToolActivities(deps),
     ...createOrderActivities(deps),
     ...createAppointmentActivities(deps),
     ...createReturnActivities(deps),

@@ -7,6 +7,7 @@ import { agentSystemPrompt } from '../src/llm/agent-prompt';
 import type { Alert } from '../workflows/definitions';
 import type { CheckedToolCall, ScratchMessage } from '../workflows/skill-definitions';
 import { checkToolCall, toolSchemas } from './tools';
+import { customToolSet } from '../src/http-tools/offered-tools';
 import type { ActivityDeps } from './deps';
 
 export type GeneratedReply = (
@@ -47,7 +48,7 @@ export type AgentStep = (
   | { kind: 'over_budget'; scope: 'customer' | 'integration' }
 ) & { alerts?: Alert[] };
 
-export function createLlmActivities({ llm, integrations, alerts, policies, usage, settings, toolCalls }: ActivityDeps) {
+export function createLlmActivities({ llm, integrations, alerts, policies, usage, settings, toolCalls, timelines, httpTools }: ActivityDeps) {
   /** A failed model call as the workflow's policy needs it: a rejected key pauses the integration. */
   async function modelFailure(err: unknown, integrationId: string): Promise<unknown> {
     const status = (err as { status?: number }).status;
@@ -125,6 +126,9 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
         businessName: business.businessName ?? integration.name, tone: business.tone, instructions: integration.systemPrompt,
         customerName: input.context.customerName, language: input.language, today: new Date().toISOString().slice(0, 10),
       });
+      });
+      // Custom HTTP tools (POST /api/tools) are offered beside the registry's, and their calls checked here too.
+      const custom = input.toolsAllowed ? customToolSet(await httpTools.list()) : undefined;
         customerSummary: await timelines.agentSummary(input.context.customerId).catch(() => undefined),
       try {
         const result = await withinBudget(integration, input.context.customerId, () =>

@@ -35,6 +35,17 @@ import { AppointmentsController } from './appointments/appointments.controller';
 import { AppointmentsService } from './appointments/appointments.service';
 import { ReturnsController } from './returns/returns.controller';
 import { ReturnsService } from './returns/returns.service';
+import { HttpToolsController } from './http-tools/http-tools.controller';
+import { HttpToolsService } from './http-tools/http-tools.service';
+import { EventStore } from './events/event-store.service';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
+import { InboundEventsService } from './events/inbound-events.service';
+import { WebhookDeliveriesService } from './webhooks/webhook-deliveries.service';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
+import { FollowUpsController } from './follow-ups/follow-ups.controller';
+import { FollowUpsService } from './follow-ups/follow-ups.service';
 import { ProductsController } from './catalogue/products.controller';
 import { ProductsService } from './catalogue/products.service';
 import { ToolCallsService } from './conversations/tool-calls.service';
@@ -89,6 +100,14 @@ export class AppModule {
       ToolCallsService,
       AppointmentsService,
       ReturnsService,
+      HttpToolsService,
+      EventStore,
+      WebhookDeliveriesService,
+      FollowUpsService,
+      CustomersService,
+      TimelineService,
+      SegmentsService,
+      CampaignsService,
     ];
     const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
@@ -103,7 +122,7 @@ export class AppModule {
       ],
       controllers: roles.api
         ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController,
-            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController]
+            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, WebhooksController, EventsController, FollowUpsController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

@@ -35,6 +35,16 @@ const recorded: Record<string, string> = {
   'order-unpaid.json': 'order:1001',
   'appointment-rescheduled.json': 'appointment:1343e4de-a56d-4eb6-9049-19626f52c471',
   'return-refunded.json': 'return:0ebc0612-660c-47f7-931e-895323d1d885',
+  // Events (`events` patch): an order paid that publishes order.paid (event-webhooks e2e spec); a webhook
+  // delivery refused with 410 and marked failed.
+  'order-paid-events.json': 'order:6187350',
+  'webhook-delivery-failed.json': 'webhook-delivery:77420a04-54d4-40c3-bd02-9f885c0fa09a',
+  // A follow-up due in the customer's quiet hours: its timer, the read, the wait until morning, the send.
+  'follow-up-quiet-hours.json': 'follow-up:69955a8b-61b4-4a8e-8ee7-cf16c0770ebe',
+  // A custom HTTP tool (`custom-tools` patch): its write summary through previewHttpToolAction, the YES that runs `tool.http`.
+  'conversation-http-tool.json': 'conversation:af5062e7-2c98-4a86-92dc-211e4fe3d8f9:CHca43011232394fb7a42ad8f9cf3f3d0d',
+  // A campaign paused mid-send (sends deferred), a recipient's STOP, resumed and completed (campaigns e2e spec).
+  'campaign-paused-resumed.json': 'campaign:48d8db6e-71a3-4022-a936-4bbe2b068455',
 };
 
 describe('replay of committed workflow histories', () => {

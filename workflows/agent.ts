@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ToolActivities } from '../activities/tool.activities';
+import type { HttpToolActivities } from '../activities/http-tool.activities';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { actionFailedReply, answerToSummary, askToConfirm, declinedReply, expiredReply } from './confirmation';
 import type { Alert } from './definitions';
@@ -33,7 +34,17 @@ const records = proxyActivities<Activities>(DATABASE_ACTIVITY);
 type CustomerContext = Parameters<Activities['nextAgentStep']>[0]['context'];
 type ToolCallOutcome = Parameters<Activities['recordToolCall']>[0]['outcome'];
 const toolActivities = (o: ToolActivityOptions) =>
-  proxyActivities<ToolActivities>({ startToCloseTimeout: `${o.timeoutSeconds}s`, retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: o.maximumAttempts } });
+  proxyActivities<ToolActivities & HttpToolActivities>({ startToCloseTimeout: `${o.timeoutSeconds}s`, retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: o.maximumAttempts } });
+/** Patch: custom HTTP tools (POST /api/tools) preview through previewHttpToolAction and run as `tool.http`. */
+const CUSTOM_TOOLS = 'custom-tools';
+/** Only calls to custom tools (which older histories never made) reach the patch marker. */
+const isCustomTool = (o: ToolActivityOptions | undefined) => o?.custom === true && patched(CUSTOM_TOOLS);
+/** A tool's activity: `tool.<name>`, or the shared `tool.http` told which custom tool to run. */
+const toolActivity = (name: string, o: ToolActivityOptions): ToolActivities[`tool.${string}`] => {
+  if (!isCustomTool(o)) return toolActivities(o)[`tool.${name}`]!;
+  const http = toolActivities(o)['tool.http'];
+  return (input) => http({ ...input, tool: name });
+};
 
 export interface AgentInput {
   integrationId: string;
@@ -148,7 +159,7 @@ export async function runAgent(next: NextStep, input: AgentInput): Promise<Agent
         await record(callKey, call.name, call.args, 'ok', result);
         answer(result);
       } else if (call.risk === 'write') {
-        const preview = await records.previewToolAction({ tool: call.name, args: call.args, scope, language: input.language, callKey });
+        const preview = await (isCustomTool(call.activity) ? records.previewHttpToolAction : records.previewToolAction)({ tool: call.name, args: call.args, scope, language: input.language, callKey });
         if ('refused' in preview) {
           toolCalls.push({ name: call.name, outcome: 'refused' });
           answer({ error: preview.refused });
@@ -163,7 +174,7 @@ export async function runAgent(next: NextStep, input: AgentInput): Promise<Agent
         return { kind: 'answer', text: `${preview.summary}\n\n${askToConfirm(input.language)}`, escalation, toolCalls, pendingAction, alerts };
       } else if (call.risk === 'read') {
         try {
-          const out = await toolActivities(call.activity!)[`tool.${call.name}`]!({ args: call.args, scope, language: input.language, callKey });
+          const out = await toolActivity(call.name, call.activity!)({ args: call.args, scope, language: input.language, callKey });
           toolCalls.push({ name: call.name, outcome: out.outcome });
           answer(out.result);
         } catch (err) {
@@ -202,7 +213,7 @@ async function menuMode(input: AgentInput, scope: { integrationId: string; custo
 async function confirmed(pending: PendingAction, scope: { integrationId: string; customerId: string; conversationSid: string }, input: AgentInput) {
   const actionKey = `${workflowInfo().workflowId}:${pending.hash}`;
   try {
-    const out = await toolActivities(pending.activity)[`tool.${pending.tool}`]!({ args: pending.args, scope, language: pending.language, callKey: pending.callKey, actionKey, hash: pending.hash, quote: pending.quote });
+    const out = await toolActivity(pending.tool, pending.activity)({ args: pending.args, scope, language: pending.language, callKey: pending.callKey, actionKey, hash: pending.hash, quote: pending.quote });
     if (out.start) await startProcess(out.start, input);
     return { text: out.message ?? actionFailedReply(pending.language), outcome: out.outcome as string };
   } catch (err) {

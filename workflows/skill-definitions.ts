@@ -9,6 +9,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 export interface ToolActivityOptions {
   timeoutSeconds: number;
   maximumAttempts: number;
+  /** A custom HTTP tool (POST /api/tools): it runs as the shared `tool.http` activity, not `tool.<name>`. */
+  custom?: true;
 }
 
 /** A tool call the model asked for, as the step activity checked it: valid arguments, or the error the model reads. */

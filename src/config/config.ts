@@ -101,6 +101,11 @@ const schema = z
     WEBHOOK_RETRY_INITIAL_SECONDS: integer(10, 1, 3600),
     WEBHOOK_RETRY_MAX_SECONDS: integer(600, 1, 86_400),
     WEBHOOK_RETRY_HOURS: integer(24, 1, 24 * 30),
+    DEMO_DATA: booleanFlag(true),
+    QUIET_HOURS: optionalString.transform((v) => v ?? '21:00-09:00').pipe(
+      z.union([z.literal('off'), z.string().regex(QUIET_HOURS_RANGE, { message: 'must be HH:MM-HH:MM (e.g. 21:00-09:00) or off' })]),
+    ),
+    ALLOW_PRIVATE_URLS: booleanFlag(false),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
@@ -172,6 +177,10 @@ export interface AppConfig {
   demoData: boolean;
 }
 
+  /** When customer-facing follow-ups wait (`HH:MM-HH:MM` in the customer's time zone, may wrap past midnight); null = never. */
+  quietHours: string | null;
+  /** Outbound requests to URLs chosen through the API (custom HTTP tools) may reach private and loopback addresses. */
+  allowPrivateUrls: boolean;
 export class ConfigError extends Error {
   /** Outbound event webhooks: the first retry after `initialSeconds`, doubling up to `maximumSeconds`, given up after `giveUpAfterSeconds`. */
   webhookRetry: { initialSeconds: number; maximumSeconds: number; giveUpAfterSeconds: number };
@@ -258,6 +267,11 @@ function toAppConfig(env: Env): AppConfig {
 }
     webhookRetry: {
       initialSeconds: env.WEBHOOK_RETRY_INITIAL_SECONDS,
+    demoData: env.DEMO_DATA,
+    quietHours: env.QUIET_HOURS === 'off' ? null : env.QUIET_HOURS,
+    allowPrivateUrls: env.ALLOW_PRIVATE_URLS,
+  };
+}
       maximumSeconds: Math.max(env.WEBHOOK_RETRY_MAX_SECONDS, env.WEBHOOK_RETRY_INITIAL_SECONDS),
       giveUpAfterSeconds: env.WEBHOOK_RETRY_HOURS * 3600,
     },

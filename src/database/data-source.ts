@@ -14,10 +14,14 @@ import { FailurePolicies1764201600000 } from './migrations/1764201600000-failure
 import { HumanHandoff1764288000000 } from './migrations/1764288000000-human-handoff';
 import { MessagePolicies1764374400000 } from './migrations/1764374400000-message-policies';
 import { BusinessSkills1764460800000 } from './migrations/1764460800000-business-skills';
+import { Crm1764547200000 } from './migrations/1764547200000-crm';
+import { EventWebhooks1764547300000 } from './migrations/1764547300000-event-webhooks';
+import { HttpTools1764547400000 } from './migrations/1764547400000-http-tools';
+import { FollowUps1764547500000 } from './migrations/1764547500000-follow-ups';
 import { pgliteDriver } from './pglite-pool';
 
 export const entities = [IntegrationEntity, CustomerEntity, ConversationEntity, MessageEntity, InboxEventEntity, ApiKeyEntity, HandoffEventEntity];
-export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000, MessagePolicies1764374400000, BusinessSkills1764460800000];
+export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000, MessagePolicies1764374400000, BusinessSkills1764460800000, Crm1764547200000, EventWebhooks1764547300000, HttpTools1764547400000, FollowUps1764547500000];
 
 /** An arbitrary constant naming the advisory lock that keeps concurrent boots from migrating twice. */
 const MIGRATION_LOCK = 7_204_117;

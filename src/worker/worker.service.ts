@@ -1,6 +1,15 @@
 import { existsSync } from 'node:fs';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { ReturnsService } from '../returns/returns.service';
+import { HttpToolsService } from '../http-tools/http-tools.service';
+import { EventStore } from '../events/event-store.service';
+import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
+import { FollowUpsService } from '../follow-ups/follow-ups.service';
+import { CustomersService } from '../customers/customers.service';
+import { SAFETY as PACER_SAFETY } from '../twilio/send-pacer';
+import { TimelineService } from '../customers/timeline.service';
+import { CampaignsService } from '../campaigns/campaigns.service';
+import { SegmentsService } from '../segments/segments.service';
 import { ProductsService } from '../catalogue/products.service';
 import { ToolCallsService } from '../conversations/tool-calls.service';
 import { KnowledgeService } from '../knowledge/knowledge.service';
@@ -60,6 +69,14 @@ import { behaviourTagsScheduleId } from '../../workflows/behaviour-tags.workflow
     private readonly payments: PaymentsService,
     private readonly appointments: AppointmentsService,
     private readonly returns: ReturnsService,
+    private readonly httpTools: HttpToolsService,
+    private readonly events: EventStore,
+    private readonly webhookDeliveries: WebhookDeliveriesService,
+    private readonly followUps: FollowUpsService,
+    private readonly customers: CustomersService,
+    private readonly timelines: TimelineService,
+    private readonly campaigns: CampaignsService,
+    private readonly segments: SegmentsService,
   ) {}
 
   /**
@@ -90,6 +107,14 @@ import { behaviourTagsScheduleId } from '../../workflows/behaviour-tags.workflow
       payments: this.payments,
       appointments: this.appointments,
       returns: this.returns,
+      httpTools: this.httpTools,
+      events: this.events,
+      webhookDeliveries: this.webhookDeliveries,
+      followUps: this.followUps,
+      customers: this.customers,
+      timelines: this.timelines,
+      campaigns: this.campaigns,
+      segments: this.segments,
       config: this.config,
     });
     const queues = taskQueues(this.config.temporal.taskQueue);

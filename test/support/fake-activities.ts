@@ -57,6 +57,12 @@ export function fakeActivities() {
     async previewToolAction() {
       throw new Error('fakeActivities: no write tools');
     },
+    async previewHttpToolAction() {
+      throw new Error('fakeActivities: no custom tools');
+    },
+    async 'tool.http'() {
+      throw new Error('fakeActivities: no custom tools');
+    },
     async createPaymentLink() {
       throw new Error('fakeActivities: no orders');
     },
