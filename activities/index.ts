@@ -13,10 +13,10 @@ import { createReconcileActivities } from './reconcile.activities';
 import { createReturnActivities } from './return.activities';
 import { createToolActivities } from './tool.activities';
 import { createTwilioActivities } from './twilio.activities';
+import { createWebhookActivities } from './webhook.activities';
 
 export type { ActivityDeps } from './deps';
 
-import { createWebhookActivities } from './webhook.activities';
 /** Every activity of the product, built from its dependencies. Workflows import only this type. */
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -30,10 +30,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createAppointmentActivities(deps),
     ...createReturnActivities(deps),
+    ...createEventActivities(deps),
+    ...createWebhookActivities(deps),
     ...createMenuActivities(deps),
+    ...createCampaignActivities(deps),
+    ...createFollowUpActivities(deps),
   };
 }
 
-    ...createEventActivities(deps),
-    ...createWebhookActivities(deps),
 export type Activities = ReturnType<typeof createActivities>;

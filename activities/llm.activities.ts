@@ -125,11 +125,10 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
       const system = agentSystemPrompt({
         businessName: business.businessName ?? integration.name, tone: business.tone, instructions: integration.systemPrompt,
         customerName: input.context.customerName, language: input.language, today: new Date().toISOString().slice(0, 10),
-      });
+        customerSummary: await timelines.agentSummary(input.context.customerId).catch(() => undefined),
       });
       // Custom HTTP tools (POST /api/tools) are offered beside the registry's, and their calls checked here too.
       const custom = input.toolsAllowed ? customToolSet(await httpTools.list()) : undefined;
-        customerSummary: await timelines.agentSummary(input.context.customerId).catch(() => undefined),
       try {
         const result = await withinBudget(integration, input.context.customerId, () =>
           llm.step({ system, history: input.context.history, messages: input.messages, scratch: input.scratch, tools: custom ? [...toolSchemas(), ...custom.schemas] : undefined }),

@@ -41,9 +41,9 @@ export const actionHash = (tool: string, args: unknown, callKey: string, quote?:
  * side effect the hash the customer confirmed), `preview` for the summary a side effect waits on.
  * Both record the call. The agent's activities and menu mode use the same runner.
  */
-export function createToolRunner({ toolCalls, knowledge, products, orders, settings, appointments, returns, config }: ActivityDeps) {
-  const services = { knowledge, products, orders, settings, appointments, returns, config };
-  const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey' | 'quote'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey, quote: input.quote });
+export function createToolRunner({ toolCalls, knowledge, products, orders, settings, appointments, returns, customers, followUps, config }: ActivityDeps) {
+  const services = { knowledge, products, orders, settings, appointments, returns, customers, followUps, config };
+  const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey' | 'quote' | 'callKey'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey, quote: input.quote, callKey: input.callKey });
   const recorder = (tool: string, input: { scope: CustomerScope; callKey: string; args: unknown }) => (outcome: ToolCallOutcome, result: unknown) =>
     toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
 

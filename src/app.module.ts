@@ -60,6 +60,13 @@ import { SettingsController } from './settings/settings.controller';
 import { SettingsService } from './settings/settings.service';
 import { ImportController } from './import/import.controller';
 import { ImportService } from './import/import.service';
+import { CustomersController } from './customers/customers.controller';
+import { CustomersService } from './customers/customers.service';
+import { TimelineService } from './customers/timeline.service';
+import { SegmentsController } from './segments/segments.controller';
+import { SegmentsService } from './segments/segments.service';
+import { CampaignsController } from './campaigns/campaigns.controller';
+import { CampaignsService } from './campaigns/campaigns.service';
 
 export interface ProcessRoles {
   /** The HTTP api: webhook, admin API, inbox redelivery. */
@@ -71,13 +78,6 @@ export interface ProcessRoles {
 /**
  * The whole application as one module graph; each process (`npm start`, `api`, `worker`) picks its roles.
  * Shared: configuration, database, integrations, conversations, Twilio and LLM clients.
-import { CustomersController } from './customers/customers.controller';
-import { CustomersService } from './customers/customers.service';
-import { TimelineService } from './customers/timeline.service';
-import { SegmentsController } from './segments/segments.controller';
-import { SegmentsService } from './segments/segments.service';
-import { CampaignsController } from './campaigns/campaigns.controller';
-import { CampaignsService } from './campaigns/campaigns.service';
  */
 @Module({})
 export class AppModule {

@@ -65,7 +65,7 @@ describe('agent skills', () => {
     expect(reply!.body).toBe('On Sundays the shop is closed. (Source: Shop FAQ › Opening hours)');
     expect(t.openai.schemaProblems).toEqual([]);
     expect(t.openai.requests[0]!.tools!.map((tool) => tool.function.name).sort()).toEqual(
-      ['book_appointment', 'cancel_appointment', 'create_order', 'escalate_to_human', 'find_appointment_slots', 'get_order_status', 'request_return', 'reschedule_appointment', 'search_knowledge', 'search_products'],
+      ['book_appointment', 'cancel_appointment', 'create_order', 'escalate_to_human', 'find_appointment_slots', 'get_order_status', 'request_return', 'reschedule_appointment', 'search_knowledge', 'search_products', 'set_follow_up', 'update_customer_profile'],
     );
     expect(t.openai.requests[0]!.messages[0]!.content).toContain('Trail Shop');
     expect(await toolCalls(sid)).toEqual([expect.objectContaining({ tool: 'search_knowledge', outcome: 'ok', arguments: { query: 'open Sunday' } })]);

@@ -9,7 +9,7 @@ import { Worker } from '@temporalio/worker';
  * conversations already running in production (a non-deterministic change) fails here.
  * Histories are recorded by `RECORD_HISTORIES=1 npm run test:jest -- test/workflows.spec.ts test/handoff-workflow.spec.ts
  * test/message-policies-workflow.spec.ts` and the skills' specs (agent-skills, menu-mode, agent-returns,
- * order-workflow, appointment-workflow).
+ * order-workflow, appointment-workflow, follow-up-workflow).
  */
 const recorded: Record<string, string> = {
   // Turns as child workflows (before the `inline-turns` patch): conversations started then must still replay.

@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ActivityFailure, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, getExternalWorkflowHandle, log, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ToolActivities } from '../activities/tool.activities';
 import type { HttpToolActivities } from '../activities/http-tool.activities';
@@ -11,6 +11,7 @@ import {
   appointmentRescheduledSignal,
   appointmentWorkflowId,
   type BusinessProcess,
+  followUpWorkflowId,
   orderWorkflowId,
   type MenuState,
   type PendingAction,
@@ -19,6 +20,7 @@ import {
   type ToolActivityOptions,
 } from './skill-definitions';
 import { appointmentWorkflow } from './appointment.workflow';
+import { followUpWorkflow } from './follow-up.workflow';
 import { orderWorkflow } from './order.workflow';
 import { returnWorkflow } from './return.workflow';
 
@@ -28,6 +30,8 @@ export const MAX_TOOL_CALLS = 8;
 const MAX_IDENTICAL_CALLS = 2;
 /** Model calls one turn may make. */
 const MAX_STEPS = MAX_TOOL_CALLS + 2;
+/** Patch: a `read` tool's result may start a business process (a follow-up). */
+const READ_TOOL_PROCESS = 'read-tool-process';
 
 const records = proxyActivities<Activities>(DATABASE_ACTIVITY);
 
@@ -176,6 +180,9 @@ export async function runAgent(next: NextStep, input: AgentInput): Promise<Agent
         try {
           const out = await toolActivity(call.name, call.activity!)({ args: call.args, scope, language: input.language, callKey });
           toolCalls.push({ name: call.name, outcome: out.outcome });
+          // A read tool that schedules something for this customer (set_follow_up) starts its process
+          // at once. Only such tools return `start`, so histories from before the patch never get here.
+          if (out.start && patched(READ_TOOL_PROCESS)) await startProcess(out.start, input);
           answer(out.result);
         } catch (err) {
           if (!(err instanceof ActivityFailure)) throw err;
@@ -244,6 +251,9 @@ async function startProcess(process: BusinessProcess, input: AgentInput): Promis
     } else if (process.kind === 'return') {
       const { returnId, language, autoApprove } = process;
       await startChild(returnWorkflow, { workflowId: returnWorkflowId(returnId), ...ONCE, args: [{ ...conversation, returnId, language, autoApprove }] });
+    } else if (process.kind === 'follow_up') {
+      const { followUpId, dueAt } = process;
+      await startChild(followUpWorkflow, { workflowId: followUpWorkflowId(followUpId), ...ONCE, args: [{ ...conversation, followUpId, dueAt, audience: 'customer' as const }] });
     } else {
       const handle = getExternalWorkflowHandle(appointmentWorkflowId(process.appointmentId));
       if (process.change === 'cancelled') await handle.signal(appointmentCancelledSignal);

@@ -238,7 +238,8 @@ export interface Alert {
     | 'handoff_sla_missed'
     | 'handoff_reminder'
     | 'llm_budget_warning' // 80 % of a daily token budget used
-    | 'llm_budget_exhausted';
+    | 'llm_budget_exhausted'
+    | 'follow_up_due'; // a staff follow-up about a customer (POST /api/follow-ups, audience staff) is due
   message: string;
   createdAt: string;
 }

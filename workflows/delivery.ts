@@ -82,8 +82,9 @@ export async function deliver(message: Delivery, stillWanted: () => boolean = ()
  * A business process's message in its conversation (a payment link, a reminder, a return's new
  * status), through the send policy and recorded like the bot's replies. Telling is a courtesy: a
  * message that cannot go out is logged, and the process goes on (its state is in the database).
+ * Returns what happened: undefined when it could not go out, `heldReason` when it was held.
  */
-export async function tellCustomer(conversation: { integrationId: string; conversationSid: string }, body: string, what: string): Promise<void> {
+export async function tellCustomer(conversation: { integrationId: string; conversationSid: string }, body: string, what: string): Promise<Delivered | undefined> {
   const idempotencyKey = `${workflowInfo().workflowId}:${what}`;
   try {
     const sent = await deliver({ ...conversation, body, idempotencyKey });
@@ -91,8 +92,10 @@ export async function tellCustomer(conversation: { integrationId: string; conver
       ...conversation, author: sent.author, body, idempotencyKey, messageSid: sent.messageSid,
       acceptedAt: sent.acceptedAt, firstReceivedAt: sent.acceptedAt, sentBy: 'bot', heldReason: sent.heldReason,
     });
+    return sent;
   } catch (err) {
     log.error('A message to the customer could not be sent; the process goes on', { what, error: (err as Error).message });
+    return undefined; // for a process that records whether its message went out (a follow-up)
   }
 }
 

@@ -6,3 +6,7 @@ export { reconcileInbound } from './reconcile.workflow';
 export { orderWorkflow } from './order.workflow';
 export { appointmentWorkflow } from './appointment.workflow';
 export { returnWorkflow } from './return.workflow';
+export { campaignWorkflow } from './campaign.workflow';
+export { refreshBehaviourTags } from './behaviour-tags.workflow';
+export { webhookDelivery } from './webhook-delivery.workflow';
+export { followUpWorkflow } from './follow-up.workflow';

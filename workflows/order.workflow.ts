@@ -1,4 +1,4 @@
-import { ActivityFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
 import { orderPaidSignal, orderStatusQuery, type OrderWorkflowInput } from './skill-definitions';

@@ -59,9 +59,28 @@ export type BusinessProcess =
   | { kind: 'appointment'; appointmentId: string; startsAt: number; endsAt: number; language: string }
   | { kind: 'return'; returnId: string; language: string; autoApprove: boolean }
   /** A change to a running appointment workflow (a signal, not a new workflow). */
-  | { kind: 'appointment_change'; appointmentId: string; change: 'cancelled' | 'rescheduled'; startsAt?: number; endsAt?: number };
+  | { kind: 'appointment_change'; appointmentId: string; change: 'cancelled' | 'rescheduled'; startsAt?: number; endsAt?: number }
+  /** A follow-up the customer asked the agent for (set_follow_up): a message to them at `dueAt`. */
+  | { kind: 'follow_up'; followUpId: string; dueAt: number };
 
 export const orderWorkflowId = (number: string) => `order:${number}`;
+
+export const followUpWorkflowId = (followUpId: string) => `follow-up:${followUpId}`;
+
+export type FollowUpStatus = 'scheduled' | 'sent' | 'cancelled' | 'failed';
+
+export interface FollowUpWorkflowInput {
+  followUpId: string;
+  integrationId: string;
+  /** The customer's conversation (absent for a staff reminder about a customer who never wrote). */
+  conversationSid?: string;
+  audience: 'customer' | 'staff';
+  /** Epoch ms. */
+  dueAt: number;
+}
+
+/** The follow-up was cancelled (DELETE /api/follow-ups/:id): nothing is sent. */
+export const followUpCancelledSignal = defineSignal('followUpCancelled');
 
 export interface OrderWorkflowInput {
   orderId: string;

@@ -22,7 +22,7 @@ describe('the documented tool catalogue', () => {
   test('the built-in names are the contract', () => {
     expect(TOOLS.map((t) => t.name).sort()).toEqual([
       'book_appointment', 'cancel_appointment', 'create_order', 'escalate_to_human', 'find_appointment_slots',
-      'get_order_status', 'request_return', 'reschedule_appointment', 'search_knowledge', 'search_products',
+      'get_order_status', 'request_return', 'reschedule_appointment', 'search_knowledge', 'search_products', 'set_follow_up', 'update_customer_profile',
     ]);
   });
 });

@@ -9,6 +9,8 @@ import { bookAppointment } from './book-appointment';
 import { cancelAppointment } from './cancel-appointment';
 import { rescheduleAppointment } from './reschedule-appointment';
 import { requestReturn } from './request-return';
+import { setFollowUp } from './set-follow-up';
+import { updateCustomerProfile } from './update-customer-profile';
 import type { ToolDefinition } from './tool';
 
 /**
@@ -18,7 +20,8 @@ import type { ToolDefinition } from './tool';
 export const TOOLS = [
   searchKnowledge, searchProducts, getOrderStatus, createOrder, requestReturn,
   findAppointmentSlots, bookAppointment, cancelAppointment, rescheduleAppointment,
-  escalateToHuman,
+  setFollowUp,
+  updateCustomerProfile, escalateToHuman,
 ] as unknown as readonly ToolDefinition<unknown>[];
 
 export const toolNamed = (name: string): ToolDefinition<unknown> | undefined => TOOLS.find((t) => t.name === name);

@@ -6,6 +6,8 @@ import type { ProductsService } from '../../src/catalogue/products.service';
 import type { SettingsService } from '../../src/settings/settings.service';
 import type { AppointmentsService } from '../../src/appointments/appointments.service';
 import type { ReturnsService } from '../../src/returns/returns.service';
+import type { CustomersService } from '../../src/customers/customers.service';
+import type { FollowUpsService } from '../../src/follow-ups/follow-ups.service';
 import type { BusinessProcess } from '../../workflows/skill-definitions';
 
 /**
@@ -23,6 +25,8 @@ export interface ToolServices {
   settings: Pick<SettingsService, 'get'>;
   appointments: Pick<AppointmentsService, 'services' | 'service' | 'freeSlots' | 'checkSlot' | 'book' | 'customersBooking' | 'cancel' | 'reschedule' | 'upcomingFor'>;
   returns: Pick<ReturnsService, 'check' | 'create'>;
+  customers: Pick<CustomersService, 'update' | 'latestInboundMessageId'>;
+  followUps: Pick<FollowUpsService, 'schedule' | 'scheduledCount'>;
   config: Pick<AppConfig, 'orderPaymentTimeoutMs'>;
 }
 
@@ -36,6 +40,8 @@ export interface ToolContext {
   actionKey?: string;
   /** For confirmed actions: what the summary the customer confirmed was based on (its total, the booking it named). */
   quote?: Record<string, unknown>;
+  /** This call's key in tool_calls: what makes a retried `read` tool that records something (set_follow_up) do it once. */
+  callKey?: string;
 }
 
 /** A side effect's summary, and what it rests on: the action runs only while that still holds. */

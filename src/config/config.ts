@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MessagePolicy } from '../policies/message-policy';
+import { QUIET_HOURS_RANGE } from '../../workflows/quiet-hours';
 
 /**
  * The configuration contract (README, `.env.example`): every variable the product reads, validated
@@ -83,8 +84,8 @@ const schema = z
     TOKEN_ROTATION_WINDOW_MINUTES: integer(60, 0, 7 * 24 * 60),
     TWILIO_SENDS_PER_SECOND: integer(80, 1, 1000),
     RECONCILE_INTERVAL_MINUTES: integer(5, 1, 24 * 60),
-    WORKER_MAX_CACHED_WORKFLOWS: integer(250, 0, 100_000),
     BEHAVIOUR_TAGS_INTERVAL_MINUTES: integer(60, 1, 7 * 24 * 60),
+    WORKER_MAX_CACHED_WORKFLOWS: integer(250, 0, 100_000),
     WEBHOOK_BODY_LIMIT: optionalString.transform((v) => v ?? '256kb'),
     HANDOFF_SLA_MINUTES: integer(5, 1, 7 * 24 * 60),
     HANDOFF_REMINDER_MINUTES: integer(30, 1, 7 * 24 * 60),
@@ -97,7 +98,6 @@ const schema = z
     HOLDING_MESSAGE_SECONDS: integer(8, 0, 600),
     ORDER_PAYMENT_TIMEOUT_MINUTES: integer(60, 1, 10_080),
     PENDING_ACTION_MINUTES: integer(30, 1, 1440),
-    DEMO_DATA: booleanFlag(true),
     WEBHOOK_RETRY_INITIAL_SECONDS: integer(10, 1, 3600),
     WEBHOOK_RETRY_MAX_SECONDS: integer(600, 1, 86_400),
     WEBHOOK_RETRY_HOURS: integer(24, 1, 24 * 30),
@@ -161,6 +161,8 @@ export interface AppConfig {
   twilioSendsPerSecond: number;
   /** How often the reconciliation looks for customer messages whose webhook never arrived. */
   reconcileIntervalMinutes: number;
+  /** How often the behaviour-tags schedule recomputes customers' automatic tags. */
+  behaviourTagsIntervalMinutes: number;
   /** Conversations a worker keeps in memory; others are replayed from their history on their next message. */
   workerMaxCachedWorkflows: number;
   /** Hand-off SLA: holding message + alert after `slaMs` without a person, then up to `maxReminders` reminders. */
@@ -169,21 +171,19 @@ export interface AppConfig {
   policyDefaults: MessagePolicy;
   /** An unpaid order gets one reminder after this long, and is cancelled (stock released) after twice this long. */
   orderPaymentTimeoutMs: number;
-  /** How often the behaviour-tags schedule recomputes customers' automatic tags. */
-  behaviourTagsIntervalMinutes: number;
   /** How long a summary waits for the customer's YES before the pending action lapses. */
   pendingActionMs: number;
+  /** Outbound event webhooks: the first retry after `initialSeconds`, doubling up to `maximumSeconds`, given up after `giveUpAfterSeconds`. */
+  webhookRetry: { initialSeconds: number; maximumSeconds: number; giveUpAfterSeconds: number };
   /** The sandbox loads the demo shop at boot while the business has no products, knowledge or services. */
   demoData: boolean;
-}
-
   /** When customer-facing follow-ups wait (`HH:MM-HH:MM` in the customer's time zone, may wrap past midnight); null = never. */
   quietHours: string | null;
   /** Outbound requests to URLs chosen through the API (custom HTTP tools) may reach private and loopback addresses. */
   allowPrivateUrls: boolean;
+}
+
 export class ConfigError extends Error {
-  /** Outbound event webhooks: the first retry after `initialSeconds`, doubling up to `maximumSeconds`, given up after `giveUpAfterSeconds`. */
-  webhookRetry: { initialSeconds: number; maximumSeconds: number; giveUpAfterSeconds: number };
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
@@ -242,6 +242,7 @@ function toAppConfig(env: Env): AppConfig {
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
     twilioSendsPerSecond: env.TWILIO_SENDS_PER_SECOND,
     reconcileIntervalMinutes: env.RECONCILE_INTERVAL_MINUTES,
+    behaviourTagsIntervalMinutes: env.BEHAVIOUR_TAGS_INTERVAL_MINUTES,
     workerMaxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     handoff: {
       slaMs: env.HANDOFF_SLA_MINUTES * 60_000,
@@ -256,22 +257,18 @@ function toAppConfig(env: Env): AppConfig {
         customerDailyTokens: env.CUSTOMER_DAILY_TOKENS,
         integrationDailyTokens: env.INTEGRATION_DAILY_TOKENS,
       },
-    behaviourTagsIntervalMinutes: env.BEHAVIOUR_TAGS_INTERVAL_MINUTES,
       holdingMessageSeconds: env.HOLDING_MESSAGE_SECONDS,
       businessHours: null,
     },
     orderPaymentTimeoutMs: env.ORDER_PAYMENT_TIMEOUT_MINUTES * 60_000,
     pendingActionMs: env.PENDING_ACTION_MINUTES * 60_000,
-    demoData: env.DEMO_DATA,
-  };
-}
     webhookRetry: {
       initialSeconds: env.WEBHOOK_RETRY_INITIAL_SECONDS,
+      maximumSeconds: Math.max(env.WEBHOOK_RETRY_MAX_SECONDS, env.WEBHOOK_RETRY_INITIAL_SECONDS),
+      giveUpAfterSeconds: env.WEBHOOK_RETRY_HOURS * 3600,
+    },
     demoData: env.DEMO_DATA,
     quietHours: env.QUIET_HOURS === 'off' ? null : env.QUIET_HOURS,
     allowPrivateUrls: env.ALLOW_PRIVATE_URLS,
   };
 }
-      maximumSeconds: Math.max(env.WEBHOOK_RETRY_MAX_SECONDS, env.WEBHOOK_RETRY_INITIAL_SECONDS),
-      giveUpAfterSeconds: env.WEBHOOK_RETRY_HOURS * 3600,
-    },

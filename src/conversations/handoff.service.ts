@@ -1,12 +1,13 @@
-import { BadGatewayException, ConflictException, HttpException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { BadGatewayException, ConflictException, HttpException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApplicationFailure, type WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import { queryRows } from '../database/sql';
-import { TemporalClientService } from '../temporal/temporal-client.service';
 import { EventsService } from '../events/events.service';
+import { TemporalClientService } from '../temporal/temporal-client.service';
 import {
   type Caller,
   closeUpdate,
@@ -54,8 +55,10 @@ export class HandoffService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly temporal: TemporalClientService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
     private readonly events: EventsService,
+  ) {}
+
+  private readonly logger = new Logger(HandoffService.name);
 
   /** Conversations by status; waiting ones longest-waiting first, the others most recent first. */
   async list(filter: { status?: ConversationStatus; limit: number }): Promise<ConversationSummary[]> {

@@ -25,11 +25,13 @@ export function agentSystemPrompt(p: {
     'Never invent prices, stock, orders, bookings or policies. Never say that something was ordered, booked, returned or cancelled: ' +
       'for those actions the system shows the customer a summary and asks them to confirm, and it tells them the outcome itself.',
     'If you cannot help, or the customer asks for a person, use escalate_to_human.',
+    'When the customer tells you their name, email, time zone or other details about themselves, save them with update_customer_profile.',
+    'When they ask to be reminded or contacted again later, use set_follow_up.',
     p.tone ? `Tone: ${p.tone}` : '',
     p.customerName ? `The customer's name is ${p.customerName}.` : '',
+    p.customerSummary ? `What the business knows about this customer (theirs only; do not read it out unasked):\n${p.customerSummary}` : '',
     p.instructions ?? '',
   ]
-    p.customerSummary ? `What the business knows about this customer (theirs only; do not read it out unasked):\n${p.customerSummary}` : '',
     .filter(Boolean)
     .join('\n');
 }

@@ -36,6 +36,7 @@ import { temporalConnectionOptions } from '../temporal/connection-options';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { taskQueues } from '../../workflows/definitions';
 import { reconcileScheduleId } from '../../workflows/reconcile.workflow';
+import { behaviourTagsScheduleId } from '../../workflows/behaviour-tags.workflow';
 
 
 /**
@@ -45,7 +46,6 @@ import { reconcileScheduleId } from '../../workflows/reconcile.workflow';
 @Injectable()
 export class WorkerService implements OnApplicationShutdown {
   private readonly logger = new Logger(WorkerService.name);
-import { behaviourTagsScheduleId } from '../../workflows/behaviour-tags.workflow';
   private workers: Worker[] = [];
   private connection?: NativeConnection;
   private stopping = false;
@@ -169,6 +169,16 @@ import { behaviourTagsScheduleId } from '../../workflows/behaviour-tags.workflow
             if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the reconciliation schedule: ${err.message}`);
           },
         );
+      await new Client({ connection, namespace }).schedule
+        .create({
+          scheduleId: behaviourTagsScheduleId(queue),
+          spec: { intervals: [{ every: `${this.config.behaviourTagsIntervalMinutes}m` }] },
+          action: { type: 'startWorkflow', workflowType: 'refreshBehaviourTags', taskQueue: queue, args: [] },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        })
+        .catch((err: Error) => {
+          if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the behaviour-tags schedule: ${err.message}`);
+        });
     } finally {
       await connection.close();
     }
@@ -194,16 +204,6 @@ function installQuietRuntime(): void {
     /* already installed in this process */
   }
 }
-      await new Client({ connection, namespace }).schedule
-        .create({
-          scheduleId: behaviourTagsScheduleId(queue),
-          spec: { intervals: [{ every: `${this.config.behaviourTagsIntervalMinutes}m` }] },
-          action: { type: 'startWorkflow', workflowType: 'refreshBehaviourTags', taskQueue: queue, args: [] },
-          policies: { overlap: ScheduleOverlapPolicy.SKIP },
-        })
-        .catch((err: Error) => {
-          if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the behaviour-tags schedule: ${err.message}`);
-        });
 
 /** The bundle `npm run build` wrote next to the compiled code (dist/workflow-bundle.js), if there is one. */
 function prebuiltBundle(): { workflowBundle: { codePath: string } } | undefined {

@@ -88,6 +88,28 @@ export function fakeActivities() {
     async completeAppointment() {
       throw new Error('fakeActivities: no appointments');
     },
+    /** Published events are recorded once by id, as the event store keeps them. */
+    async publishEvent(event) {
+      if (!record.events.some((e) => e.id === event.id)) record.events.push(event);
+      return { deliveries: 0 };
+    },
+    async deliverWebhook() {
+      throw new Error('fakeActivities: no webhooks');
+    },
+    async markWebhookDeliveryFailed() {
+      throw new Error('fakeActivities: no webhooks');
+    },
+    async followUpDue() {
+      throw new Error('fakeActivities: no follow-ups');
+    },
+    async finishFollowUp() {
+      throw new Error('fakeActivities: no follow-ups');
+    },
+    ...Object.fromEntries(
+      (['refreshBehaviourTags', 'setCampaignStatus', 'takeCampaignSnapshot', 'nextCampaignRecipients', 'cancelQueuedRecipients', 'failCampaignRecipient', 'sendCampaignMessage'] as const).map((name) => [name, async () => {
+        throw new Error('fakeActivities: no campaigns');
+      }]),
+    ) as unknown as Pick<Activities, 'refreshBehaviourTags' | 'setCampaignStatus' | 'takeCampaignSnapshot' | 'nextCampaignRecipients' | 'cancelQueuedRecipients' | 'failCampaignRecipient' | 'sendCampaignMessage'>,
     async writeHandoffNotice() {
       return behaviour.notice();
     },
