@@ -174,6 +174,8 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     const author = 'whatsapp:+34600777666';
     await send(sid, 'I am Eve, eve@example.com', author);
     await bodies(sid, 1);
+    // The reply is recorded just after Twilio accepts it.
+    await eventually(() => t.db.query(`SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.conversation_sid = $1`, [sid]), (rows: unknown[]) => rows.length === 2);
     const [eve] = (await json<{ customers: Profile[] }>(t.api('GET', '/api/customers?query=eve%40example.com'))).customers;
     const exported = await json<{ profile: Profile; messages: { body: string }[]; profileChanges: unknown[] }>(t.api('GET', `/api/customers/${eve!.id}/export`));
     expect(exported.profile.email).toBe('eve@example.com');

@@ -96,9 +96,10 @@ export class CustomersController {
   async erase(@Param('id', ParseUUIDPipe) id: string) {
     await this.customers.get(id);
     const conversations = await this.customers.conversationSids(id);
-    const { messagesScrubbed } = await this.customers.erase(id);
+    // The workflows first: once deleted they record nothing more, so the scrub that follows is the last word.
     let historiesDeleted = 0;
     for (const c of conversations) historiesDeleted += await this.deleteHistories(conversationWorkflowId(c.integrationId, c.conversationSid));
+    const { messagesScrubbed } = await this.customers.erase(id);
     return { id, erased: true, messagesScrubbed, workflowHistoriesDeleted: historiesDeleted };
   }
 

@@ -91,7 +91,7 @@ export class TimelineService {
     return lines.join('\n').slice(0, 1_500);
   }
 
-  /** Everything held about the customer, for a data-protection access request. */
+  /** Everything held about the customer, for a data-protection access request. Amounts in cents, as the orders API gives them. */
   async export(customerId: string) {
     const profile = await this.customers.get(customerId);
     const q = (sql: string) => this.db.query(sql, [customerId]) as Promise<Record<string, unknown>[]>;
@@ -105,10 +105,10 @@ export class TimelineService {
         `SELECT cv.conversation_sid AS "conversationSid", m.direction, m.author, m.body, m.at, m.delivery_status AS "deliveryStatus"
          FROM messages m JOIN conversations cv ON cv.id = m.conversation_id WHERE cv.customer_id = $1 ORDER BY m.at`),
       orders: await q(
-        `SELECT o.number, o.status, o.total_amount::float8 AS total, o.currency, o.created_at AS "createdAt", o.paid_at AS "paidAt", o.cancelled_at AS "cancelledAt",
-           (SELECT json_agg(json_build_object('sku', i.sku, 'name', i.name, 'quantity', i.quantity, 'unitAmount', i.unit_amount::float8)) FROM order_items i WHERE i.order_id = o.id) AS items
+        `SELECT o.number, o.status, round(o.total_amount * 100)::int AS total, o.currency, o.created_at AS "createdAt", o.paid_at AS "paidAt", o.cancelled_at AS "cancelledAt",
+           (SELECT json_agg(json_build_object('sku', i.sku, 'name', i.name, 'quantity', i.quantity, 'unitAmount', round(i.unit_amount * 100)::int)) FROM order_items i WHERE i.order_id = o.id) AS items
          FROM orders o WHERE o.customer_id = $1 ORDER BY o.created_at`),
-      returns: await q(`SELECT kind, reason, items, amount::float8 AS amount, status, created_at AS "createdAt" FROM returns WHERE customer_id = $1 ORDER BY created_at`),
+      returns: await q(`SELECT kind, reason, items, round(amount * 100)::int AS amount, status, created_at AS "createdAt" FROM returns WHERE customer_id = $1 ORDER BY created_at`),
       appointments: await q(`SELECT service_id AS "serviceId", starts_at AS "startsAt", status, created_at AS "createdAt" FROM appointments WHERE customer_id = $1 ORDER BY starts_at`),
       campaigns: await q(
         `SELECT cp.name, cr.status, cr.sent_at AS "sentAt", cr.delivery_status AS "deliveryStatus" FROM campaign_recipients cr JOIN campaigns cp ON cp.id = cr.campaign_id
