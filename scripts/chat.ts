@@ -7,6 +7,9 @@
  *   npm run chat                       interactive
  *   echo "hello" | npm run chat        one message per input line, then exit
  *   npm run chat -- --phone +15551234567
+ *
+ * Two lines are read by the chat itself, not sent: `/profile` shows what the business holds about
+ * this customer (the CRM profile) and `/timeline` its latest events, both through the admin API.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -106,7 +109,9 @@ async function main(): Promise<void> {
   const watcher = interactive ? setInterval(() => void showReplies().then(({ replies }) => replies > 0 && lines.prompt()).catch(() => undefined), 1_000) : undefined;
   for await (const line of lines) {
     const text = line.trim();
-    if (text) {
+    if (text === '/profile' || text === '/timeline') {
+      await showCustomer(apiUrl, config.adminApiKey!, phone, text.slice(1) as 'profile' | 'timeline');
+    } else if (text) {
       if (!interactive) console.log(`you> ${text}`);
       await send(text);
       await awaitReplies();
@@ -126,6 +131,20 @@ async function transcript(apiUrl: string, adminKey: string, conversationSid: str
   if (response.status === 404) return { status: 'bot', messages: [] };
   if (!response.ok) throw new Error(`Reading the conversation failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as Transcript;
+}
+
+/** The CRM's view of this customer: their profile, or the latest entries of their timeline. */
+async function showCustomer(apiUrl: string, adminKey: string, phone: string, what: 'profile' | 'timeline'): Promise<void> {
+  const get = async (path: string) => {
+    const response = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${adminKey}` } });
+    if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+    return response.json() as Promise<unknown>;
+  };
+  const { customers } = (await get(`/api/customers?query=${encodeURIComponent(phone.replace('whatsapp:', ''))}&limit=1`)) as { customers: { id: string }[] };
+  if (!customers[0]) return void console.log('(no profile yet: write something first)');
+  if (what === 'profile') return void console.log(JSON.stringify(customers[0], null, 2));
+  const entries = (await get(`/api/customers/${customers[0].id}/timeline?limit=15`)) as { at: string; kind: string; summary: string }[];
+  for (const e of entries.reverse()) console.log(`${e.at.slice(0, 19).replace('T', ' ')}  ${e.kind.padEnd(14)} ${e.summary}`);
 }
 
 function argument(name: string): string | undefined {
