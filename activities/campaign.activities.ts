@@ -1,3 +1,4 @@
+import { NotFoundException } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
 import { renderVariables } from '../src/campaigns/campaign-variables';
 import type { CampaignSendResult, CampaignStatus } from '../workflows/campaign-definitions';
@@ -57,15 +58,17 @@ export function createCampaignActivities(deps: ActivityDeps) {
       const variables = renderVariables(campaign.variables, profile);
       const idempotencyKey = `campaign:${campaign.id}:${input.customerId}`;
       try {
-        const sent = await sendToConversation(deps, { integrationId: recipient.integrationId, conversationSid: recipient.conversationSid, idempotencyKey }, () => ({
+        const sent = await sendToConversation(deps, { integrationId: recipient.integrationId, conversationSid: recipient.conversationSid, idempotencyKey, lookFirst }, () => ({
           contentSid: campaign.contentSid,
           contentVariables: JSON.stringify(variables),
         }));
+      // A send began before (another attempt, or an earlier activity before an integration pause): look for it first.
+      const lookFirst = await campaigns.markAttempt(input.campaignId, input.customerId);
         await campaigns.settleRecipient(input.campaignId, input.customerId, { status: 'sent', messageSid: sent.messageSid });
         await conversations.recordReply({
           integrationId: recipient.integrationId, conversationSid: recipient.conversationSid, author: sent.author, idempotencyKey, messageSid: sent.messageSid,
           body: `[campaign "${campaign.name}": template ${campaign.contentSid} ${JSON.stringify(variables)}]`,
-          acceptedAt: sent.acceptedAt, firstReceivedAt: sent.acceptedAt, sentBy: `campaign:${campaign.id}`,
+          acceptedAt: sent.acceptedAt, sentBy: `campaign:${campaign.id}`,
         });
         return { status: 'sent', messageSid: sent.messageSid };
       } catch (err) {

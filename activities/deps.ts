@@ -48,7 +48,7 @@ export interface ActivityDeps {
   webhookDeliveries: Pick<WebhookDeliveriesService, 'target' | 'recordAttempt' | 'markFailed'>;
   followUps: Pick<FollowUpsService, 'schedule' | 'scheduledCount' | 'due' | 'finish'>;
   customers: Pick<CustomersService, 'get' | 'update' | 'latestInboundMessageId' | 'setConsentByKeyword'>;
-  campaigns: Pick<CampaignsService, 'get' | 'setStatus' | 'takeSnapshot' | 'nextQueued' | 'recipient' | 'settleRecipient' | 'cancelQueued'>;
+  campaigns: Pick<CampaignsService, 'get' | 'setStatus' | 'takeSnapshot' | 'nextQueued' | 'recipient' | 'settleRecipient' | 'cancelQueued' | 'markAttempt'>;
   segments: Pick<SegmentsService, 'get' | 'refreshBehaviourTags'>;
   timelines: Pick<TimelineService, 'agentSummary'>;
   /** Custom HTTP tools defined through the API. */

@@ -54,7 +54,7 @@ export function createTwilioActivities(deps: ActivityDeps) {
  */
 export async function sendToConversation(
   { integrations, twilio, alerts }: Pick<ActivityDeps, 'integrations' | 'twilio' | 'alerts'>,
-  target: { integrationId: string; conversationSid: string; idempotencyKey: string },
+  target: { integrationId: string; conversationSid: string; idempotencyKey: string; lookFirst?: boolean },
   content: (integration: { templateContentSid: string | null }) => { body?: string; contentSid?: string; contentVariables?: string },
 ): Promise<SendResult> {
   const { integration, authToken } = await integrations.resolveById(target.integrationId);
@@ -69,7 +69,7 @@ export async function sendToConversation(
   }
   const messages = twilio.get(integration.accountSid, authToken).conversations.v1.conversations(target.conversationSid).messages;
   try {
-    return { ...(await createOnce(messages, { author, ...message }, target.idempotencyKey)), author };
+    return { ...(await createOnce(messages, { author, ...message }, target.idempotencyKey, target.lookFirst)), author };
   } catch (err) {
     if (isTwilioAuthError(err)) {
       const reason = `Twilio rejected the credentials of account ${integration.accountSid}: ${twilioErrorInfo(err).message}`;
@@ -111,8 +111,9 @@ export async function createOnce(
   messages: ConversationMessages,
   content: { author: string; body?: string; contentSid?: string; contentVariables?: string },
   idempotencyKey: string,
+  lookFirst = false,
 ): Promise<{ messageSid: string; acceptedAt: string }> {
-  if (Context.current().info.attempt > 1) {
+  if (lookFirst || Context.current().info.attempt > 1) {
     const recent = await messages.list({ order: 'desc', limit: 50 });
     const sent = recent.find((m) => readIdempotencyKey(m.attributes) === idempotencyKey);
     if (sent) return { messageSid: sent.sid, acceptedAt: (sent.dateCreated ?? new Date()).toISOString() };

@@ -65,6 +65,7 @@ import { CustomersService } from './customers/customers.service';
 import { TimelineService } from './customers/timeline.service';
 import { SegmentsController } from './segments/segments.controller';
 import { SegmentsService } from './segments/segments.service';
+import { ErasureService } from './customers/erasure.service';
 import { CampaignsController } from './campaigns/campaigns.controller';
 import { CampaignsService } from './campaigns/campaigns.service';
 

@@ -38,6 +38,8 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
       const text = lastUser(req);
       const profile = /^I am (\w+), (\S+@\S+)$/.exec(text);
       if (profile) return { toolCalls: [{ name: 'update_customer_profile', arguments: { name: profile[1]!, email: profile[2]!, attributes: { shoe_size: 42 } } }] };
+      const city = /^I live in (\w+)$/.exec(text);
+      if (city) return { toolCalls: [{ name: 'update_customer_profile', arguments: { attributes: { city: city[1]! } } }] };
       if (text === 'Change someone else') return { toolCalls: [{ name: 'update_customer_profile', arguments: { customerId: '00000000-0000-4000-8000-000000000000', name: 'Mallory' } }] };
       return { content: `Model saw: ${text}` };
     });
@@ -156,6 +158,8 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     expect(members).toMatchObject({ count: 2 });
     expect(members.customers).toHaveLength(1);
     expect((await json<{ total: number }>(t.api('GET', `/api/customers?segment=${segment.id}`))).total).toBe(2);
+      [{ all: [{ field: 'orders_count', op: 'gte', value: 1.5 }] }, 'takes a whole number'],
+      [JSON.parse(`${'{"all":['.repeat(1000)}{"field":"name","op":"exists"}${']}'.repeat(1000)}`), 'groups nest at most 4 deep'],
     expect((await json<{ total: number }>(t.api('GET', `/api/customers?tag=${run}`))).total).toBe(4);
 
     // Behaviour tags: the schedule's run (triggered here rather than waited for) tags by the same rules.
@@ -186,7 +190,7 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     const workflowId = conversationWorkflowId(t.integrationId, sid);
     await t.temporal.workflow.getHandle(workflowId).describe();
     const erased = await json<{ messagesScrubbed: number; workflowHistoriesDeleted: number }>(t.api('DELETE', `/api/customers/${eve!.id}`));
-    expect(erased.messagesScrubbed).toBe(2);
+    expect(erased).toMatchObject({ erased: true, messagesScrubbed: 2, complete: true });
     expect(erased.workflowHistoriesDeleted).toBeGreaterThanOrEqual(1);
     expect((await t.api('GET', `/api/customers/${eve!.id}`)).status).toBe(404);
     const left: { body: string }[] = await t.db.query(`SELECT body FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.conversation_sid = $1`, [sid]);
@@ -201,4 +205,9 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ name: null, email: null });
   });
+    // Repeating the request (as when it was incomplete) finds nothing left to do.
+    expect(await json(t.api('DELETE', `/api/customers/${eve!.id}`))).toMatchObject({ erased: true, messagesScrubbed: 0, workflowHistoriesDeleted: 0, complete: true });
+    const payloads: { payload: unknown }[] = await t.db.query(`SELECT payload FROM inbox_events WHERE conversation_sid = $1`, [sid]);
+    expect(payloads.length).toBeGreaterThan(0);
+    expect(payloads.every((p) => JSON.stringify(p.payload) === '{}')).toBe(true);
 });

@@ -23,10 +23,11 @@ export interface CampaignRecipient {
 
 /**
  * One recipient's outcome: sent (Twilio accepted), opted out since the snapshot, failed for good, or
- * deferred (the campaign was paused or cancelled while this send waited for its turn: still queued).
+ * deferred (the campaign was paused while this send waited for its turn: still queued), or cancelled
+ * (the database says the campaign is cancelled: the workflow stops too).
  */
 export interface CampaignSendResult {
-  status: 'sent' | 'opted_out' | 'failed' | 'deferred';
+  status: 'sent' | 'opted_out' | 'failed' | 'deferred' | 'cancelled';
   messageSid?: string;
   errorCode?: string;
 }

@@ -66,26 +66,30 @@ export async function campaignWorkflow(run: CampaignRun): Promise<{ status: Camp
 
   // One wait shared by every send in flight: the status is written once per pause.
   let pause: Promise<void> | undefined;
-  const whilePaused = (): Promise<void> => {
-    if (!paused || cancelled) return Promise.resolve();
-    pause ??= (async () => {
-      await setStatus('paused');
-      await condition(() => !paused || cancelled);
-      if (!cancelled) await setStatus('running');
-      pause = undefined;
-    })();
-    return pause;
+  const whilePaused = async (): Promise<void> => {
+    // A loop, not one wait: a pause that arrives while the last one is being lifted is waited for too.
+    while (paused && !cancelled) {
+      pause ??= (async () => {
+        await setStatus('paused');
+        await condition(() => !paused || cancelled);
+        if (!cancelled) await setStatus('running');
+        pause = undefined;
+      })();
+      await pause;
+    }
   };
   // A paused integration (rejected credentials) holds every send until an administrator resumes it.
   const integrationWaits = new Map<string, Promise<void>>();
 
-  async function sendTo(customerId: string): Promise<void> {
+  /** Sends to one recipient; false when the campaign was cancelled before they were handled. */
+  async function sendTo(customerId: string): Promise<boolean> {
     for (;;) {
       await whilePaused();
-      if (cancelled) return;
+      if (cancelled) return false;
       try {
         const { status } = await sends.sendCampaignMessage({ campaignId, customerId });
-        if (status !== 'deferred') return;
+        if (status === 'cancelled') cancelled = true;
+        if (status !== 'deferred') return status !== 'cancelled';
         // Deferred: the pause signal is here or on its way; never spin if the two disagree for a moment.
         if (!paused && !cancelled) await sleep('1 second');
       } catch (err) {
@@ -100,7 +104,7 @@ export async function campaignWorkflow(run: CampaignRun): Promise<{ status: Camp
         if (!(err instanceof ActivityFailure)) throw err;
         log.warn('A campaign message could not be sent after its retries', { campaignId, customerId, error: err.message });
         await db.failCampaignRecipient({ campaignId, customerId, error: err.cause?.message ?? err.message });
-        return;
+        return true;
       }
     }
   }
@@ -114,8 +118,7 @@ export async function campaignWorkflow(run: CampaignRun): Promise<{ status: Camp
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batch.length) }, async () => {
       while (next < batch.length && !cancelled) {
-        await sendTo(batch[next++]!);
-        handled++;
+        if (await sendTo(batch[next++]!)) handled++;
         inThisRun++;
       }
     }));

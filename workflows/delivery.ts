@@ -90,7 +90,7 @@ export async function tellCustomer(conversation: { integrationId: string; conver
     const sent = await deliver({ ...conversation, body, idempotencyKey });
     await crm.recordReply({
       ...conversation, author: sent.author, body, idempotencyKey, messageSid: sent.messageSid,
-      acceptedAt: sent.acceptedAt, firstReceivedAt: sent.acceptedAt, sentBy: 'bot', heldReason: sent.heldReason,
+      acceptedAt: sent.acceptedAt, sentBy: 'bot', heldReason: sent.heldReason,
     });
     return sent;
   } catch (err) {

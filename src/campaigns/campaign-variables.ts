@@ -23,8 +23,9 @@ export function renderVariables(variables: CampaignVariables, profile: CustomerP
   return Object.fromEntries(
     Object.entries(variables).map(([key, spec]) => {
       if (typeof spec === 'string') return [key, spec];
+      const name = spec.field.slice('attributes.'.length);
       const value = spec.field.startsWith('attributes.')
-        ? profile.attributes[spec.field.slice('attributes.'.length)]
+        ? (Object.hasOwn(profile.attributes, name) ? profile.attributes[name] : undefined)
         : profile[spec.field as (typeof PROFILE_FIELDS)[number]];
       const text = value === null || value === undefined || value === '' ? spec.fallback : String(value);
       // Templates refuse empty variables; a space keeps the message valid.

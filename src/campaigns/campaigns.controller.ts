@@ -59,7 +59,11 @@ export class CampaignsController {
   @HttpCode(202)
   async start(@Param('id', ParseUUIDPipe) id: string) {
     const campaign = await this.campaigns.get(id);
-    if (campaign.status !== 'draft') throw new ConflictException({ error: 'campaign_started', message: `The campaign is ${campaign.status}` });
+    const later = Boolean(campaign.sendAt && Date.parse(campaign.sendAt) > Date.now());
+    // Claimed before the workflow starts: a cancel of the draft at the same moment either wins or finds it started.
+    if (!(await this.campaigns.leaveDraft(id, later ? 'scheduled' : 'running'))) {
+      throw new ConflictException({ error: 'campaign_started', message: `The campaign is ${(await this.campaigns.get(id)).status}` });
+    }
     try {
       const run: CampaignRun = { campaignId: id, ...(campaign.sendAt ? { sendAt: Date.parse(campaign.sendAt) } : {}) };
       await this.temporal.client.workflow.start('campaignWorkflow', {
@@ -73,7 +77,6 @@ export class CampaignsController {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictException({ error: 'campaign_started', message: 'The campaign was started already' });
       throw unavailable(err);
     }
-    await this.campaigns.setStatus(id, campaign.sendAt && Date.parse(campaign.sendAt) > Date.now() ? 'scheduled' : 'running');
     return this.withFigures(await this.campaigns.get(id));
   }
 
@@ -101,8 +104,8 @@ export class CampaignsController {
     if (campaign.status === 'completed' || campaign.status === 'cancelled') throw new ConflictException({ error: 'campaign_finished', message: `The campaign is ${campaign.status}` });
     if (campaign.status === 'draft') {
       if (action !== 'cancel') throw new ConflictException({ error: 'campaign_not_started', message: 'Start the campaign first' });
-      await this.campaigns.setStatus(id, 'cancelled');
-      return this.withFigures(await this.campaigns.get(id));
+      // Only while it is still a draft; started meanwhile, the cancel goes to its workflow below.
+      if (await this.campaigns.leaveDraft(id, 'cancelled')) return this.withFigures(await this.campaigns.get(id));
     }
     try {
       await this.temporal.client.workflow.getHandle(campaignWorkflowId(id)).signal(SIGNALS[action]);

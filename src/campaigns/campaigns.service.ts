@@ -87,8 +87,9 @@ export class CampaignsService {
 
   /**
    * Takes the segment's members as recipients, each in their latest conversation: `queued` when they
-   * opted in to marketing, else `opted_out` / `not_opted_in` (counted, never sent). One statement, and
-   * a repeat adds nothing: a retried activity cannot change the list.
+   * opted in to marketing, else `opted_out` / `not_opted_in` (counted, never sent). One statement; a
+   * repeat (a retried activity) adds only members who joined the segment in between, never a second row.
+   * Customers with no conversation (never wrote in) cannot be reached and are not recipients.
    */
   async takeSnapshot(id: string, rule: SegmentRule): Promise<number> {
     const params: unknown[] = [id];
@@ -127,6 +128,17 @@ export class CampaignsService {
 
   async cancelQueued(id: string): Promise<void> {
     await this.db.query(`UPDATE campaign_recipients SET status = 'cancelled' WHERE campaign_id = $1 AND status = 'queued'`, [id]);
+  }
+
+  /**
+   * Notes that a send to this recipient begins; answers whether one began before (then the Twilio
+   * send must first look for its idempotency key: an earlier attempt may have reached Twilio).
+   */
+  async markAttempt(id: string, customerId: string): Promise<boolean> {
+    const [row] = await queryRows<{ earlier: Date | null }>(this.db,
+      `UPDATE campaign_recipients r SET attempted_at = now() FROM (SELECT attempted_at AS earlier FROM campaign_recipients WHERE campaign_id = $1 AND customer_id = $2) before
+       WHERE r.campaign_id = $1 AND r.customer_id = $2 RETURNING before.earlier`, [id, customerId]);
+    return Boolean(row?.earlier);
   }
 
   async figures(id: string): Promise<CampaignFigures> {

@@ -34,8 +34,8 @@ export interface OutboundRecord {
   /** Why a reply was held (a Twilio error code, e.g. 63016 outside the 24-hour window). */
   heldReason?: string;
   acceptedAt: string;
-  /** When the first message this reply answers reached the webhook. */
-  firstReceivedAt: string;
+  /** When the first message this reply answers reached the webhook; absent for a message that answers none (a campaign, a reminder), which then has no reply latency. */
+  firstReceivedAt?: string;
   /** `bot`, or `agent:<name>` for a person's message. */
   sentBy: string;
 }
@@ -114,7 +114,7 @@ export class ConversationsService {
       [reply.integrationId, reply.conversationSid, reply.acceptedAt],
     );
     if (!conversation) throw new Error(`Conversation ${reply.conversationSid} is not recorded`);
-    const latency = Math.max(0, Date.parse(reply.acceptedAt) - Date.parse(reply.firstReceivedAt));
+    const latency = reply.firstReceivedAt ? Math.max(0, Date.parse(reply.acceptedAt) - Date.parse(reply.firstReceivedAt)) : null;
     await this.db.query(
       `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status, error_code, sent_by)
        VALUES ($1, $2, $3, 'outbound', COALESCE($4, (SELECT agent_identity FROM integrations WHERE id = $2)), $5, $6, $7, $8, $9, $10, $11, $12)

@@ -22,7 +22,7 @@ export interface ConsentKeyword {
 
 /** The keyword a message is, if it is nothing else (case, spaces and punctuation aside). */
 export function consentKeyword(text: string): ConsentKeyword | undefined {
-  const normalized = text.trim().toLowerCase().replace(/[.!¡?¿,;:"'()*_~-]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const normalized = text.normalize('NFC').trim().toLowerCase().replace(/[.!¡?¿,;:"'()*_~-]+/g, ' ').replace(/\s+/g, ' ').trim();
   const found = KEYWORDS[normalized];
   return found ? { keyword: normalized, ...found } : undefined;
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Delete, Get, Logger, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, ForbiddenException, Get, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { type Caller, CurrentCaller, Roles } from '../auth/roles';
 import { parseOrThrow } from '../common/validation';
 import { EventsService } from '../events/events.service';
 import { SegmentsService } from '../segments/segments.service';
-import { TemporalClientService } from '../temporal/temporal-client.service';
-import { conversationWorkflowId } from '../../workflows/definitions';
 import { CustomersService } from './customers.service';
+import { ErasureService } from './erasure.service';
 import { profilePatchSchema } from './profile';
 import { TimelineService } from './timeline.service';
 
@@ -32,13 +31,11 @@ const noteSchema = z.strictObject({ body: z.string().trim().min(1).max(4000) });
 @Controller('api/customers')
 @UseGuards(ApiKeyGuard)
 export class CustomersController {
-  private readonly logger = new Logger(CustomersController.name);
-
   constructor(
     private readonly customers: CustomersService,
     private readonly timelines: TimelineService,
     private readonly segments: SegmentsService,
-    private readonly temporal: TemporalClientService,
+    private readonly erasure: ErasureService,
     private readonly events: EventsService,
   ) {}
 
@@ -60,6 +57,10 @@ export class CustomersController {
   @Roles(['agent'])
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown, @CurrentCaller() caller: Caller) {
     const patch = parseOrThrow(profilePatchSchema, body);
+    // Consent is the customer's word (their keyword) or an administrator's record of it, not an agent's call.
+    if (patch.consent !== undefined && caller.role !== 'admin') {
+      throw new ForbiddenException({ error: 'forbidden', message: 'Only administrators change marketing consent' });
+    }
     const before = await this.customers.get(id);
     const { profile, changed } = await this.customers.update(id, patch, { source: 'staff', actor: `${caller.role}:${caller.name}` });
     const added = profile.tags.filter((tag) => !before.tags.includes(tag));
@@ -88,38 +89,9 @@ export class CustomersController {
     return this.timelines.export(id);
   }
 
-  /**
-   * Erases the customer (see CustomersService.erase) and deletes their conversations' workflow
-   * histories from Temporal, which hold the same messages. 200 with what was done.
-   */
+  /** Erasure (see ErasureService); `complete: false` asks for the request to be repeated. */
   @Delete(':id')
-  async erase(@Param('id', ParseUUIDPipe) id: string) {
-    await this.customers.get(id);
-    const conversations = await this.customers.conversationSids(id);
-    // The workflows first: once deleted they record nothing more, so the scrub that follows is the last word.
-    let historiesDeleted = 0;
-    for (const c of conversations) historiesDeleted += await this.deleteHistories(conversationWorkflowId(c.integrationId, c.conversationSid));
-    const { messagesScrubbed } = await this.customers.erase(id);
-    return { id, erased: true, messagesScrubbed, workflowHistoriesDeleted: historiesDeleted };
-  }
-
-  /** Deletes every run of the conversation workflow and of its turns (their ids start with its id). */
-  private async deleteHistories(conversationWorkflow: string): Promise<number> {
-    const { client } = this.temporal;
-    let deleted = 0;
-    try {
-      for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${conversationWorkflow.replace(/["\\]/g, '')}"` })) {
-        try {
-          await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId: run.workflowId, runId: run.runId } });
-          deleted++;
-        } catch (err) {
-          // Already deleted (a retried request) or past retention: nothing of it is left.
-          if ((err as { code?: number }).code !== 5) throw err;
-        }
-      }
-    } catch (err) {
-      this.logger.warn(`Could not delete the histories of ${conversationWorkflow}: ${(err as Error).message}`);
-    }
-    return deleted;
+  erase(@Param('id', ParseUUIDPipe) id: string) {
+    return this.erasure.erase(id);
   }
 }

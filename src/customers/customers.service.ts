@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { Refusal } from '../common/refusal';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { queryRows } from '../database/sql';
 import { CUSTOMER_FACTS, compileSegmentRule, type SegmentRule } from '../segments/segment-rule';
-import { CUSTOMER_COLUMNS, type CustomerProfile, type CustomerRow, diffProfile, type ProfilePatch, type Provenance, toProfile } from './profile';
+import { CUSTOMER_COLUMNS, type CustomerProfile, type CustomerRow, diffProfile, MAX_ATTRIBUTES, type ProfilePatch, type Provenance, toProfile } from './profile';
 
 export interface CustomerFilter {
   rule?: SegmentRule;
@@ -17,7 +18,7 @@ export interface CustomerFilter {
 
 /**
  * Customer profiles: read, listed by segment, tag or text, and changed with every change recorded
- * with who made it and from which message. Erasure scrubs what the customer wrote.
+ * with who made it and from which message. (Erasure: erasure.service.ts.)
  */
 @Injectable()
 export class CustomersService {
@@ -58,6 +59,13 @@ export class CustomersService {
       await tx.query(`SELECT id FROM customers WHERE id = $1 FOR UPDATE`, [id]);
       const current = await this.get(id, tx);
       const changes = diffProfile(current, patch);
+      const attributes = new Set(Object.keys(current.attributes));
+      for (const c of changes.filter((c) => c.field.startsWith('attributes.'))) {
+        if (c.to === null) attributes.delete(c.field.slice('attributes.'.length));
+        else attributes.add(c.field.slice('attributes.'.length));
+      }
+      if (attributes.size > MAX_ATTRIBUTES) throw new BadRequestException({ error: 'too_many_attributes', message: `A profile holds at most ${MAX_ATTRIBUTES} attributes` });
+      if (by.source === 'agent') await this.refuseOverwritingRecords(tx, id, changes.map((c) => c.field));
       for (const change of changes) {
         await this.write(tx, id, change.field, change.to, by);
         await tx.query(
@@ -96,41 +104,6 @@ export class CustomersService {
     await this.get(customerId);
     const [row] = await queryRows<{ id: string; at: Date }>(this.db, `INSERT INTO customer_notes (id, customer_id, body, author) VALUES ($1, $2, $3, $4) RETURNING id, at`, [randomUUID(), customerId, body, author]);
     return { id: row!.id, at: new Date(row!.at).toISOString() };
-  }
-
-  /** Its conversations' sids, for the workflows an erasure also deletes. */
-  async conversationSids(customerId: string): Promise<{ integrationId: string; conversationSid: string }[]> {
-    const rows = await queryRows<{ integration_id: string; conversation_sid: string }>(this.db, `SELECT integration_id, conversation_sid FROM conversations WHERE customer_id = $1`, [customerId]);
-    return rows.map((r) => ({ integrationId: r.integration_id, conversationSid: r.conversation_sid }));
-  }
-
-  /**
-   * Erases a customer for a data-protection request: the profile emptied, the phone replaced (a new
-   * message starts a new customer), what they wrote and what tools were told scrubbed, notes and
-   * profile history deleted. Orders, returns and bookings stay as the business's records, without a person.
-   */
-  async erase(customerId: string): Promise<{ messagesScrubbed: number }> {
-    return this.db.transaction(async (tx: EntityManager) => {
-      const [found] = await queryRows<{ id: string }>(tx, `SELECT id FROM customers WHERE id = $1 AND erased_at IS NULL FOR UPDATE`, [customerId]);
-      if (!found) throw new NotFoundException({ error: 'not_found', message: `No customer ${customerId}` });
-      const scrubbed = await queryRows<{ id: string }>(tx,
-        `UPDATE messages SET body = '[erased]', author = CASE WHEN direction = 'inbound' THEN '[erased]' ELSE author END
-         WHERE conversation_id IN (SELECT id FROM conversations WHERE customer_id = $1) RETURNING id`, [customerId]);
-      await tx.query(
-        `UPDATE tool_calls SET arguments = '{}'::jsonb, result = NULL
-         WHERE (integration_id, conversation_sid) IN (SELECT integration_id, conversation_sid FROM conversations WHERE customer_id = $1)`, [customerId]);
-      await tx.query(
-        `UPDATE handoff_events SET reason = NULL
-         WHERE (integration_id, conversation_sid) IN (SELECT integration_id, conversation_sid FROM conversations WHERE customer_id = $1)`, [customerId]);
-      await tx.query(`UPDATE knowledge_gaps SET question = '[erased]' WHERE customer_id = $1`, [customerId]);
-      await tx.query(`DELETE FROM profile_changes WHERE customer_id = $1`, [customerId]);
-      await tx.query(`DELETE FROM customer_notes WHERE customer_id = $1`, [customerId]);
-      await tx.query(
-        `UPDATE customers SET phone = 'erased:' || id, name = NULL, email = NULL, language = NULL, time_zone = NULL, tags = '{}', behaviour_tags = '{}',
-           attributes = '{}'::jsonb, marketing_consent = 'opted_out', consent_source = 'erased', consent_changed_at = now(), erased_at = now()
-         WHERE id = $1`, [customerId]);
-      return { messagesScrubbed: scrubbed.length };
-    });
   }
 
   private async write(tx: Pick<DataSource, 'query'>, id: string, field: string, value: unknown, by: Provenance): Promise<void> {

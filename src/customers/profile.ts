@@ -33,6 +33,9 @@ const validTimeZone = (tz: string) => {
   }
 };
 
+/** Names of custom attributes (also the segment field `attributes.<name>`). */
+export const ATTRIBUTE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 const tag = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_:-]{0,39}$/, 'a tag is 1–40 letters, digits, _ : -');
 const attributeValue = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
 
@@ -46,8 +49,14 @@ export const profilePatchSchema = z.strictObject({
   addTags: z.array(tag).max(50).optional(),
   removeTags: z.array(tag).max(50).optional(),
   consent: z.enum(['opted_in', 'opted_out']).optional(),
-  attributes: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'attribute names are 1–64 letters, digits, _ -'), attributeValue.nullable()).optional(),
+  attributes: z
+    .record(z.string().regex(ATTRIBUTE_NAME, 'attribute names are 1–64 letters, digits, _ -'), attributeValue.nullable())
+    .refine((a) => Object.keys(a).length <= 50, 'at most 50 attributes in one change')
+    .optional(),
 });
+
+/** A profile holds at most this many custom attributes. */
+export const MAX_ATTRIBUTES = 100;
 export type ProfilePatch = z.infer<typeof profilePatchSchema>;
 
 export interface CustomerRow {
@@ -93,7 +102,7 @@ export function diffProfile(current: CustomerProfile, patch: ProfilePatch): { fi
   if (tags.join(',') !== current.tags.join(',')) changes.push({ field: 'tags', from: current.tags, to: tags });
   if (patch.consent !== undefined && patch.consent !== current.consent.marketing) changes.push({ field: 'consent', from: current.consent.marketing, to: patch.consent });
   for (const [key, value] of Object.entries(patch.attributes ?? {})) {
-    const from = current.attributes[key] ?? null;
+    const from = Object.hasOwn(current.attributes, key) ? current.attributes[key]! : null;
     if (value !== from) changes.push({ field: `attributes.${key}`, from, to: value });
   }
   return changes;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 type FieldType = 'text' | 'number' | 'date' | 'tags';
 
 /** What a rule may look at: the profile, consent, tags, and behaviour summed up from orders and appointments. */
-export const SEGMENT_FIELDS: Record<string, { sql: string; type: FieldType; description: string }> = {
+export const SEGMENT_FIELDS: Record<string, { sql: string; type: FieldType; description: string; integer?: true }> = {
   name: { sql: 'c.name', type: 'text', description: 'profile name' },
   email: { sql: 'c.email', type: 'text', description: 'profile email' },
   phone: { sql: 'c.phone', type: 'text', description: 'WhatsApp address, e.g. whatsapp:+34600000000' },
@@ -19,11 +19,11 @@ export const SEGMENT_FIELDS: Record<string, { sql: string; type: FieldType; desc
   tag: { sql: '(c.tags || c.behaviour_tags)', type: 'tags', description: "staff's tags and automatic behaviour tags" },
   first_seen: { sql: 'c.created_at', type: 'date', description: 'first message' },
   last_message: { sql: 'c.last_seen_at', type: 'date', description: "the customer's last message" },
-  orders_count: { sql: 'f.orders_count', type: 'number', description: 'orders not cancelled' },
+  orders_count: { sql: 'f.orders_count', type: 'number', integer: true, description: 'paid orders' },
   total_spent: { sql: 'f.total_spent', type: 'number', description: 'sum of paid orders, in the currency unit' },
-  last_order_date: { sql: 'f.last_order_at', type: 'date', description: 'last order not cancelled' },
-  appointments_count: { sql: 'f.appointments_count', type: 'number', description: 'appointments booked or completed' },
-  appointments_completed: { sql: 'f.appointments_completed', type: 'number', description: 'appointments completed' },
+  last_order_date: { sql: 'f.last_order_at', type: 'date', description: 'when the last paid order was placed' },
+  appointments_count: { sql: 'f.appointments_count', type: 'number', integer: true, description: 'appointments booked or completed' },
+  appointments_completed: { sql: 'f.appointments_completed', type: 'number', integer: true, description: 'appointments completed' },
   last_appointment_date: { sql: 'f.last_appointment_at', type: 'date', description: 'start of the last appointment not cancelled' },
 };
 
@@ -71,6 +71,11 @@ export function compileSegmentRule(rule: SegmentRule, params: unknown[]): string
       return compileCondition(item, at, params);
     });
     return `(${parts.join(joiner)})`;
+/** The rule schema behind a depth check: what the API parses untrusted rules with. */
+export const untrustedSegmentRule = z.unknown().superRefine((value, ctx) => {
+  if (nestingDepth(value) > RULE_MAX_JSON_DEPTH) ctx.addIssue({ code: 'custom', message: `groups nest at most ${MAX_DEPTH} deep` });
+}).pipe(segmentRuleSchema);
+
   };
   return group(rule, 'rule', 1);
 }
@@ -93,7 +98,8 @@ function compileCondition(cond: SegmentCondition, at: string, params: unknown[])
         if (typeof v !== 'string') throw fail('a text value');
         return v;
       case 'number':
-        if (typeof v !== 'number') throw fail('a number');
+        if (typeof v !== 'number' || Math.abs(v) > 1e12) throw fail('a number');
+        if ('integer' in field && field.integer && !Number.isInteger(v)) throw fail('a whole number');
         return v;
       case 'days':
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 36_500) throw fail('a whole number of days');
@@ -141,9 +147,9 @@ export const CUSTOMER_FACTS = `
   FROM customers c
   CROSS JOIN LATERAL (
     SELECT
-      (SELECT count(*)::int FROM orders o WHERE o.customer_id = c.id AND o.status <> 'cancelled') AS orders_count,
+      (SELECT count(*)::int FROM orders o WHERE o.customer_id = c.id AND o.status = 'paid') AS orders_count,
       (SELECT COALESCE(sum(o.total_amount), 0)::float8 FROM orders o WHERE o.customer_id = c.id AND o.status = 'paid') AS total_spent,
-      (SELECT max(o.created_at) FROM orders o WHERE o.customer_id = c.id AND o.status <> 'cancelled') AS last_order_at,
+      (SELECT max(o.created_at) FROM orders o WHERE o.customer_id = c.id AND o.status = 'paid') AS last_order_at,
       (SELECT count(*)::int FROM appointments a WHERE a.customer_id = c.id AND a.status <> 'cancelled') AS appointments_count,
       (SELECT count(*)::int FROM appointments a WHERE a.customer_id = c.id AND a.status = 'completed') AS appointments_completed,
       (SELECT max(a.starts_at) FROM appointments a WHERE a.customer_id = c.id AND a.status <> 'cancelled') AS last_appointment_at

@@ -72,6 +72,7 @@ export class Crm1764547200000 implements MigrationInterface {
         status text NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'opted_out', 'not_opted_in', 'cancelled')),
         message_sid text,
         error_code text,
+        attempted_at timestamptz,
         sent_at timestamptz,
         delivery_status text,
         PRIMARY KEY (campaign_id, customer_id)
