@@ -19,6 +19,7 @@ import type { ReturnsService } from '../src/returns/returns.service';
 import type { EventStore } from '../src/events/event-store.service';
 import type { WebhookDeliveriesService } from '../src/webhooks/webhook-deliveries.service';
 import type { HttpToolsService } from '../src/http-tools/http-tools.service';
+import type { McpServersService } from '../src/mcp/mcp-servers.service';
 import type { FollowUpsService } from '../src/follow-ups/follow-ups.service';
 import type { CustomersService } from '../src/customers/customers.service';
 import type { TimelineService } from '../src/customers/timeline.service';
@@ -55,3 +56,10 @@ export interface ActivityDeps {
   httpTools: Pick<HttpToolsService, 'definition' | 'list'>;
   config: AppConfig;
 }
+  /** MCP servers registered through the API: their tools are custom tools too. */
+  mcpServers: Pick<McpServersService, 'definition' | 'offered'>;
+  /** Conversation summaries for staff, and the daily digest. */
+  summaries: Pick<ConversationSummariesService, 'find' | 'source' | 'store'>;
+  reports: Pick<DailyDigestService, 'yesterday' | 'compute'>;
+  /** The staff registry: who receives staff messages and alerts, and where to write to them. */
+  staff: Pick<StaffService, 'list' | 'byId' | 'byPhone' | 'conversationWith' | 'rememberConversation'>;

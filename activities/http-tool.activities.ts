@@ -6,12 +6,13 @@ import type { HttpToolDefinition } from '../src/http-tools/http-tools.service';
 import { TemplateError } from '../src/http-tools/url-template';
 import { guardedFetch, OutboundUrlError } from '../src/security/outbound-url';
 import type { ActivityDeps } from './deps';
+import { createMcpToolRunner } from './mcp-tool.activities';
 import { actionHash, type Preview, type ToolRunInput, type ToolRunOutput } from './tool.activities';
 
 /** A custom tool's run: which tool, then what every tool run gets. */
 export type HttpToolRunInput = ToolRunInput & { tool: string };
 
-/** The one activity every custom HTTP tool runs as; its timeout comes from the tool's definition. */
+/** The one activity every custom tool (HTTP or MCP) runs as; its timeout comes from the tool's definition. */
 export type HttpToolActivities = Pick<ReturnType<typeof createHttpToolActivities>, 'tool.http'>;
 
 /**
@@ -90,9 +91,11 @@ export function createHttpToolRunner(deps: Pick<ActivityDeps, 'toolCalls' | 'con
 
 export function createHttpToolActivities(deps: ActivityDeps) {
   const runner = createHttpToolRunner(deps);
+  // MCP tools (`<server>__<tool>`) are custom tools too: the same activities, handed on by name.
+  const mcp = createMcpToolRunner(deps);
   return {
-    'tool.http': runner.run,
+    'tool.http': async (input: HttpToolRunInput): Promise<ToolRunOutput> => (await mcp.run(input)) ?? runner.run(input),
     /** For a custom `write` tool, what previewToolAction is for a built-in one. */
-    previewHttpToolAction: runner.preview,
+    previewHttpToolAction: async (input: Parameters<typeof runner.preview>[0]): Promise<Preview> => (await mcp.preview(input)) ?? runner.preview(input),
   };
 }

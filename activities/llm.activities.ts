@@ -48,7 +48,7 @@ export type AgentStep = (
   | { kind: 'over_budget'; scope: 'customer' | 'integration' }
 ) & { alerts?: Alert[] };
 
-export function createLlmActivities({ llm, integrations, alerts, policies, usage, settings, toolCalls, timelines, httpTools }: ActivityDeps) {
+export function createLlmActivities({ llm, integrations, alerts, policies, usage, settings, toolCalls, timelines, httpTools, mcpServers }: ActivityDeps) {
   /** A failed model call as the workflow's policy needs it: a rejected key pauses the integration. */
   async function modelFailure(err: unknown, integrationId: string): Promise<unknown> {
     const status = (err as { status?: number }).status;
@@ -127,8 +127,8 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
         customerName: input.context.customerName, language: input.language, today: new Date().toISOString().slice(0, 10),
         customerSummary: await timelines.agentSummary(input.context.customerId).catch(() => undefined),
       });
-      // Custom HTTP tools (POST /api/tools) are offered beside the registry's, and their calls checked here too.
-      const custom = input.toolsAllowed ? customToolSet(await httpTools.list()) : undefined;
+      // Custom tools (POST /api/tools, and MCP servers' tools) are offered beside the registry's, and their calls checked here too.
+      const custom = input.toolsAllowed ? customToolSet([...(await httpTools.list()), ...(await mcpServers.offered())]) : undefined;
       try {
         const result = await withinBudget(integration, input.context.customerId, () =>
           llm.step({ system, history: input.context.history, messages: input.messages, scratch: input.scratch, tools: custom ? [...toolSchemas(), ...custom.schemas] : undefined }),

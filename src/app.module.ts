@@ -37,6 +37,8 @@ import { ReturnsController } from './returns/returns.controller';
 import { ReturnsService } from './returns/returns.service';
 import { HttpToolsController } from './http-tools/http-tools.controller';
 import { HttpToolsService } from './http-tools/http-tools.service';
+import { McpServersController } from './mcp/mcp-servers.controller';
+import { McpServersService } from './mcp/mcp-servers.service';
 import { EventStore } from './events/event-store.service';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
@@ -110,6 +112,7 @@ export class AppModule {
       SegmentsService,
       CampaignsService,
     ];
+      McpServersService,
     const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
     return {
@@ -123,7 +126,7 @@ export class AppModule {
       ],
       controllers: roles.api
         ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController,
-            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, WebhooksController, EventsController, FollowUpsController]
+            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, McpServersController, WebhooksController, EventsController, FollowUpsController, ReportsController, AutomationsController, StaffController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

@@ -87,6 +87,9 @@ const parameters = jsonSchema
   // The model's arguments carry nothing beyond what the business declared.
   .transform((s): JsonSchema => ({ ...s, properties: s.properties ?? {}, additionalProperties: false }));
 
+/** A tool's arguments schema (`type: object`, the enforced subset), as custom tools of every kind declare it. */
+export const toolParametersSchema = parameters;
+
 /** Headers the agent sets itself. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'idempotency-key', 'transfer-encoding', 'connection']);
 

@@ -5,6 +5,7 @@ import { Refusal } from '../common/refusal';
 import { parseOrThrow } from '../common/validation';
 import { createHttpToolSchema } from './http-tool.schema';
 import { HttpToolsService } from './http-tools.service';
+import { McpServersService } from '../mcp/mcp-servers.service';
 
 /**
  * The agent's tools: the built-in ones, and custom HTTP tools that call the business's own API.
@@ -13,14 +14,18 @@ import { HttpToolsService } from './http-tools.service';
 @Controller('api/tools')
 @UseGuards(ApiKeyGuard)
 export class HttpToolsController {
-  constructor(private readonly tools: HttpToolsService) {}
+  constructor(
+    private readonly tools: HttpToolsService,
+    private readonly mcpServers: McpServersService,
+  ) {}
 
-  /** Built-in tools first (from the registry), then the custom ones. */
+  /** Built-in tools first (from the registry), then the custom ones: HTTP, then MCP servers' (managed under /api/mcp-servers). */
   @Get()
   async list() {
     const builtIn = toolSchemas().map(({ function: f }) => ({ name: f.name, description: f.description, parameters: f.parameters, risk: toolNamed(f.name)!.risk, builtIn: true }));
     const custom = (await this.tools.list()).map((tool) => ({ ...tool, builtIn: false }));
-    return [...builtIn, ...custom];
+    const mcp = (await this.mcpServers.offered()).map((tool) => ({ ...tool, builtIn: false, mcp: true }));
+    return [...builtIn, ...custom, ...mcp];
   }
 
   @Post()

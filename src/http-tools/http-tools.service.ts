@@ -8,6 +8,7 @@ import { Refusal } from '../common/refusal';
 import type { AppConfig } from '../config/config';
 import { queryRows } from '../database/sql';
 import { CredentialsCipher } from '../security/credentials-cipher';
+import { splitOfferedName } from '../mcp/mcp-tools';
 import type { CreateHttpTool, HttpToolAuth, JsonSchema } from './http-tool.schema';
 
 /** A custom HTTP tool as the API shows it: the auth by its kind only, never its secret. */
@@ -49,6 +50,10 @@ export class HttpToolsService {
   /** Refused when the name is a built-in tool's or another custom tool's. */
   async create(tool: CreateHttpTool): Promise<{ id: string; name: string }> {
     if (toolNamed(tool.name)) throw new Refusal(`${tool.name} is a built-in tool`, 'name_taken');
+    const mcp = splitOfferedName(tool.name);
+    if (mcp && (await queryRows(this.db, `SELECT 1 FROM mcp_servers WHERE name = $1`, [mcp.server])).length > 0) {
+      throw new Refusal(`${tool.name} would be named like a tool of the MCP server ${mcp.server}`, 'name_taken');
+    }
     const id = randomUUID();
     const rows = await queryRows<{ id: string }>(
       this.db,

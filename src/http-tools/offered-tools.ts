@@ -4,9 +4,10 @@ import { compiled } from './http-request';
 import type { HttpToolView } from './http-tools.service';
 
 /**
- * Custom HTTP tools as the model is offered them beside the built-in ones, and a call to one checked
- * the way the registry checks a built-in call. The result travels to the workflow in the step
- * activity's answer, so the workflow never reads the database.
+ * Custom tools — HTTP ones and those of MCP servers (`<server>__<tool>`) — as the model is offered
+ * them beside the built-in ones, and a call to one checked the way the registry checks a built-in
+ * call. The result travels to the workflow in the step activity's answer, so the workflow never
+ * reads the database.
  */
 
 /** Attempts of a custom tool's activity; only timeouts, connection errors, 5xx, 408 and 429 are retried. */
@@ -20,9 +21,13 @@ export interface CustomToolSet {
   check(name: string, rawArguments: string): Checked | undefined;
 }
 
-export function customToolSet(tools: HttpToolView[]): CustomToolSet {
-  // A built-in tool keeps its name: one added later wins over a custom tool of the same name.
-  const offered = tools.filter((t) => !toolNamed(t.name));
+/** What the model is offered of a custom tool, whatever its kind. */
+export type OfferedCustomTool = Pick<HttpToolView, 'name' | 'description' | 'parameters' | 'risk' | 'timeoutSeconds'>;
+
+export function customToolSet(tools: OfferedCustomTool[]): CustomToolSet {
+  // A built-in tool keeps its name: one added later wins over a custom tool of the same name; and the
+  // first custom tool of a name wins over a later one (creating either kind refuses the clash).
+  const offered = tools.filter((t, i) => !toolNamed(t.name) && tools.findIndex((o) => o.name === t.name) === i);
   return {
     schemas: offered.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })),
     check(name, rawArguments) {

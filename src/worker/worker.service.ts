@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { ReturnsService } from '../returns/returns.service';
 import { HttpToolsService } from '../http-tools/http-tools.service';
+import { McpServersService } from '../mcp/mcp-servers.service';
 import { EventStore } from '../events/event-store.service';
 import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
 import { FollowUpsService } from '../follow-ups/follow-ups.service';
@@ -75,6 +76,7 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly followUps: FollowUpsService,
     private readonly customers: CustomersService,
     private readonly timelines: TimelineService,
+    private readonly mcpServers: McpServersService,
     private readonly campaigns: CampaignsService,
     private readonly segments: SegmentsService,
   ) {}
@@ -117,6 +119,7 @@ export class WorkerService implements OnApplicationShutdown {
       segments: this.segments,
       config: this.config,
     });
+      mcpServers: this.mcpServers,
     const queues = taskQueues(this.config.temporal.taskQueue);
     const common = { connection, namespace: this.config.temporal.namespace };
     const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : prebuiltBundle() ?? { workflowsPath: require.resolve('../../workflows') };
