@@ -25,6 +25,10 @@ import type { CustomersService } from '../src/customers/customers.service';
 import type { TimelineService } from '../src/customers/timeline.service';
 import type { CampaignsService } from '../src/campaigns/campaigns.service';
 import type { SegmentsService } from '../src/segments/segments.service';
+import type { AutomationsService } from '../src/automations/automations.service';
+import type { ConversationSummariesService } from '../src/reports/conversation-summaries.service';
+import type { DailyDigestService } from '../src/reports/daily-digest.service';
+import type { StaffService } from '../src/staff/staff.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
 export interface ActivityDeps {
@@ -45,12 +49,14 @@ export interface ActivityDeps {
   payments: Pick<PaymentsService, 'createLink'>;
   appointments: Pick<AppointmentsService, 'services' | 'service' | 'freeSlots' | 'checkSlot' | 'book' | 'customersBooking' | 'cancel' | 'reschedule' | 'upcomingFor' | 'byId' | 'markCompleted'>;
   returns: Pick<ReturnsService, 'check' | 'create' | 'transition'>;
-  events: Pick<EventStore, 'record'>;
+  events: Pick<EventStore, 'record' | 'automationRuns' | 'automationRunsStarted'>;
   webhookDeliveries: Pick<WebhookDeliveriesService, 'target' | 'recordAttempt' | 'markFailed'>;
   followUps: Pick<FollowUpsService, 'schedule' | 'scheduledCount' | 'due' | 'finish'>;
   customers: Pick<CustomersService, 'get' | 'update' | 'latestInboundMessageId' | 'setConsentByKeyword'>;
   campaigns: Pick<CampaignsService, 'get' | 'setStatus' | 'takeSnapshot' | 'nextQueued' | 'recipient' | 'settleRecipient' | 'cancelQueued' | 'markAttempt'>;
   segments: Pick<SegmentsService, 'get' | 'refreshBehaviourTags'>;
+  /** Automation rules as their runs read them when due. */
+  automations: Pick<AutomationsService, 'definition' | 'event' | 'customerMatches' | 'setRunStatus' | 'latestConversation' | 'decryptSecret'>;
   timelines: Pick<TimelineService, 'agentSummary'>;
   /** Custom HTTP tools defined through the API. */
   httpTools: Pick<HttpToolsService, 'definition' | 'list'>;

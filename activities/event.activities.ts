@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { startDeliveries } from '../src/events/start-deliveries';
+import { startAutomationRuns } from '../src/automations/start-automation-runs';
 import type { ActivityDeps } from './deps';
 
 /** The record an event is about: its current state goes into the event's data under its kind. */
@@ -34,6 +35,8 @@ export function createEventActivities({ events, orders, appointments, config }: 
         data: input.subject ? { ...input.data, [input.subject.kind]: record } : input.data,
       });
       await startDeliveries(Context.current().client, config, deliveryIds);
+      // Logged, never thrown: a run not started now is started by the api's sweep.
+      await startAutomationRuns(Context.current().client, config, events, await events.automationRuns(input.id));
       return { deliveries: deliveryIds.length };
     },
   };

@@ -4,6 +4,10 @@ import { createCampaignActivities } from './campaign.activities';
 import { createCrmActivities } from './crm.activities';
 import { createEventActivities } from './event.activities';
 import { createFollowUpActivities } from './follow-up.activities';
+import { createAutomationActivities } from './automation.activities';
+import { createReportActivities } from './report.activities';
+import { createStaffActivities } from './staff.activities';
+import { createSummaryActivities } from './summary.activities';
 import { createHttpToolActivities } from './http-tool.activities';
 import type { ActivityDeps } from './deps';
 import { createLlmActivities } from './llm.activities';
@@ -35,6 +39,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createMenuActivities(deps),
     ...createCampaignActivities(deps),
     ...createFollowUpActivities(deps),
+    ...createAutomationActivities(deps),
+    ...createSummaryActivities(deps),
+    ...createReportActivities(deps),
+    ...createStaffActivities(deps),
   };
 }
 

@@ -70,6 +70,14 @@ import { SegmentsService } from './segments/segments.service';
 import { ErasureService } from './customers/erasure.service';
 import { CampaignsController } from './campaigns/campaigns.controller';
 import { CampaignsService } from './campaigns/campaigns.service';
+import { AutomationsController } from './automations/automations.controller';
+import { AutomationsService } from './automations/automations.service';
+import { AutomationRunSweeper } from './automations/automation-run-sweeper.service';
+import { ConversationSummariesService } from './reports/conversation-summaries.service';
+import { DailyDigestService } from './reports/daily-digest.service';
+import { ReportsController } from './reports/reports.controller';
+import { StaffController } from './staff/staff.controller';
+import { StaffService } from './staff/staff.service';
 
 export interface ProcessRoles {
   /** The HTTP api: webhook, admin API, inbox redelivery. */
@@ -112,6 +120,10 @@ export class AppModule {
       SegmentsService,
       CampaignsService,
     ];
+      AutomationsService,
+      ConversationSummariesService,
+      DailyDigestService,
+      StaffService,
       McpServersService,
     const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];

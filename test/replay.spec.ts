@@ -45,6 +45,14 @@ const recorded: Record<string, string> = {
   'conversation-http-tool.json': 'conversation:af5062e7-2c98-4a86-92dc-211e4fe3d8f9:CHca43011232394fb7a42ad8f9cf3f3d0d',
   // A campaign paused mid-send (sends deferred), a recipient's STOP, resumed and completed (campaigns e2e spec).
   'campaign-paused-resumed.json': 'campaign:48d8db6e-71a3-4022-a936-4bbe2b068455',
+  // An automation run: its 3-day timer, the rule read again when due, a tag and a template on the sends queue (automation-workflow spec).
+  'automation-run-delayed.json': 'automation:6cb97175-6acc-496b-805c-0d985a82efa3:order:43b32de0-337c-4fd7-8928-86e1e2752692:paid',
+  // Summaries for staff (`conversation-summaries` patch): one after the hand-off notice, one after the close (conversation-summaries e2e spec).
+  'conversation-summaries.json': 'conversation:488b1c33-df2f-4bd8-99bc-3eb8853ab0da:CHe4cddca6340640298178ce95b661a386',
+  // The daily digest run by its schedule: computed, published as report.daily, sent to the owner (daily-digest e2e spec).
+  'daily-digest.json': 'daily-digest:test-adee8c97-workflow-2026-12-01T06:35:43Z',
+  // An alert with staff (`staff-notifications` patch): alert.raised published, an owner and an agent on WhatsApp (staff-notifications e2e spec).
+  'alert-staff-notified.json': 'alert:75c46cbe-a55b-466f-b35e-9cf174c05f5d',
 };
 
 describe('replay of committed workflow histories', () => {

@@ -239,7 +239,10 @@ export interface Alert {
     | 'handoff_reminder'
     | 'llm_budget_warning' // 80 % of a daily token budget used
     | 'llm_budget_exhausted'
-    | 'follow_up_due'; // a staff follow-up about a customer (POST /api/follow-ups, audience staff) is due
+    | 'follow_up_due' // a staff follow-up about a customer (POST /api/follow-ups, audience staff) is due
+    | 'automation' // an automation rule's notify_staff action (POST /api/automations)
+    | 'high_value_order' // an order paid with a total of at least HIGH_VALUE_ORDER_AMOUNT
+    | 'negative_sentiment'; // a customer's message reads clearly angry (once per conversation a day)
   message: string;
   createdAt: string;
 }

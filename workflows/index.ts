@@ -10,3 +10,6 @@ export { campaignWorkflow } from './campaign.workflow';
 export { refreshBehaviourTags } from './behaviour-tags.workflow';
 export { webhookDelivery } from './webhook-delivery.workflow';
 export { followUpWorkflow } from './follow-up.workflow';
+export { automationRun } from './automation.workflow';
+export { dailyDigest } from './daily-digest.workflow';
+export { staffMessage } from './staff-notify';

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { queryRows } from '../database/sql';
+import { markAutomationRunsStarted, recordAutomationRuns, unstartedAutomationRuns } from '../automations/automation-runs';
+import type { AutomationRunInput } from '../../workflows/automation-definitions';
 import { PATTERN_MATCHES_SQL } from './event-types';
 
 /** A business event as it is published. */
@@ -46,8 +48,19 @@ export class EventStore {
        ON CONFLICT (event_id, webhook_id) WHERE replay_of IS NULL DO NOTHING`,
       [event.id],
     );
+    // Each enabled automation rule on this type gets its run here too (started with the deliveries).
+    await recordAutomationRuns(this.db, event.id);
     const pending = await queryRows<{ id: string }>(this.db, `SELECT id FROM webhook_deliveries WHERE event_id = $1 AND replay_of IS NULL AND status = 'pending'`, [event.id]);
     return pending.map((r) => r.id);
+  }
+
+  /** The event's automation runs whose workflow is not started yet (on a repeat too, so a retry starts what a crash left). */
+  async automationRuns(eventId: string): Promise<AutomationRunInput[]> {
+    return unstartedAutomationRuns(this.db, { eventId });
+  }
+
+  async automationRunsStarted(runs: { automationId: string; eventId: string }[]): Promise<void> {
+    await markAutomationRunsStarted(this.db, runs);
   }
 
   async byId(id: string): Promise<WebhookEvent | null> {

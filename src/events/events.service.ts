@@ -4,6 +4,7 @@ import { APP_CONFIG } from '../common/tokens';
 import { TemporalClientService } from '../temporal/temporal-client.service';
 import { type EventInput, EventStore } from './event-store.service';
 import { startDeliveries } from './start-deliveries';
+import { startAutomationRuns } from '../automations/start-automation-runs';
 
 /** How long the api waits for Temporal to start deliveries before answering 503. */
 const START_DEADLINE_MS = 5_000;
@@ -24,6 +25,9 @@ export class EventsService {
 
   async publish(event: EventInput): Promise<void> {
     await this.startDeliveries(await this.store.record(event));
+    // Never fails the publish: a run not started now is started by a retry or the api's sweep.
+    const runs = await this.store.automationRuns(event.id);
+    if (runs.length > 0) await this.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => startAutomationRuns(this.temporal.client, this.config, this.store, runs));
   }
 
   /** Starts delivery workflows for deliveries already recorded (a replay). */

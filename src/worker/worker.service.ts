@@ -11,6 +11,11 @@ import { SAFETY as PACER_SAFETY } from '../twilio/send-pacer';
 import { TimelineService } from '../customers/timeline.service';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { SegmentsService } from '../segments/segments.service';
+import { AutomationsService } from '../automations/automations.service';
+import { ConversationSummariesService } from '../reports/conversation-summaries.service';
+import { DailyDigestService } from '../reports/daily-digest.service';
+import { StaffService } from '../staff/staff.service';
+import { ensureDailyDigestSchedule } from '../reports/digest-schedule';
 import { ProductsService } from '../catalogue/products.service';
 import { ToolCallsService } from '../conversations/tool-calls.service';
 import { KnowledgeService } from '../knowledge/knowledge.service';
@@ -79,6 +84,10 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly mcpServers: McpServersService,
     private readonly campaigns: CampaignsService,
     private readonly segments: SegmentsService,
+    private readonly automations: AutomationsService,
+    private readonly summaries: ConversationSummariesService,
+    private readonly reports: DailyDigestService,
+    private readonly staff: StaffService,
   ) {}
 
   /**
@@ -118,6 +127,10 @@ export class WorkerService implements OnApplicationShutdown {
       campaigns: this.campaigns,
       segments: this.segments,
       config: this.config,
+      automations: this.automations,
+      summaries: this.summaries,
+      reports: this.reports,
+      staff: this.staff,
     });
       mcpServers: this.mcpServers,
     const queues = taskQueues(this.config.temporal.taskQueue);
@@ -125,7 +138,7 @@ export class WorkerService implements OnApplicationShutdown {
     const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : prebuiltBundle() ?? { workflowsPath: require.resolve('../../workflows') };
     this.workers = [
       await Worker.create({ ...common, ...workflows, taskQueue: queues.conversations, activities, maxCachedWorkflows: this.config.workerMaxCachedWorkflows }),
-      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply, sendCampaignMessage: activities.sendCampaignMessage }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond / PACER_SAFETY }),
+      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply, sendCampaignMessage: activities.sendCampaignMessage, automationSendTemplate: activities.automationSendTemplate }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond / PACER_SAFETY }),
     ];
     if (this.stopping) return;
     this.logger.log(`Worker polling ${queues.conversations} and ${queues.sends} on ${this.config.temporal.address}`);

@@ -107,6 +107,11 @@ export function fakeActivities() {
     },
     ...Object.fromEntries(
       (['refreshBehaviourTags', 'setCampaignStatus', 'takeCampaignSnapshot', 'nextCampaignRecipients', 'cancelQueuedRecipients', 'failCampaignRecipient', 'sendCampaignMessage'] as const).map((name) => [name, async () => {
+    ...Object.fromEntries(
+      (['automationRunDue', 'finishAutomationRun', 'automationAddTag', 'automationSendTemplate', 'automationScheduleFollowUp', 'automationCallWebhook'] as const).map((name) => [name, async () => {
+        throw new Error('fakeActivities: no automations');
+      }]),
+    ) as unknown as Pick<Activities, 'automationRunDue' | 'finishAutomationRun' | 'automationAddTag' | 'automationSendTemplate' | 'automationScheduleFollowUp' | 'automationCallWebhook'>,
         throw new Error('fakeActivities: no campaigns');
       }]),
     ) as unknown as Pick<Activities, 'refreshBehaviourTags' | 'setCampaignStatus' | 'takeCampaignSnapshot' | 'nextCampaignRecipients' | 'cancelQueuedRecipients' | 'failCampaignRecipient' | 'sendCampaignMessage'>,
