@@ -35,8 +35,8 @@ export interface ActivityDeps {
   conversations: Pick<ConversationsService, 'recordInbound' | 'recordReply' | 'recordStatusChange' | 'recentConversations' | 'knowsInbound'>;
   integrations: Pick<IntegrationsService, 'resolveById' | 'pause' | 'list'>;
   waitingTurns: Pick<WaitingTurnsService, 'register' | 'remove'>;
-  alerts: Pick<AlertsService, 'raise'>;
-  llm: Pick<LlmService, 'configured' | 'reply' | 'handoffNotice' | 'step'>;
+  alerts: Pick<AlertsService, 'raise' | 'raiseOnce'>;
+  llm: Pick<LlmService, 'configured' | 'reply' | 'handoffNotice' | 'step' | 'summarize'>;
   twilio: Pick<TwilioClients, 'get'>;
   policies: Pick<MessagePoliciesService, 'forTurn' | 'effective'>;
   usage: Pick<UsageService, 'spentBudget' | 'record'>;

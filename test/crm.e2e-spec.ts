@@ -99,6 +99,10 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     await bodies(sid, 1);
     const asked = t.openai.requests.length;
     await send(sid, 'BAJA', author);
+    // Staff notes are internal: the agent's summary of the customer leaves them out.
+    await send(sid, 'Thanks');
+    await bodies(sid, 5);
+    expect(systemOf(t.openai.requests[t.openai.requests.length - 1]!)).not.toContain('calls after 6pm');
     expect((await bodies(sid, 2))[1]).toMatch(/^Hecho: no recibirás más mensajes promocionales/);
     const [customer] = (await json<{ customers: Profile[] }>(t.api('GET', `/api/customers?query=${encodeURIComponent('+34600999888')}`))).customers;
     expect(customer!.consent).toMatchObject({ marketing: 'opted_out', source: 'customer:keyword:baja' });

@@ -217,6 +217,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
   }
   await condition(allHandlersFinished);
+  await handoff.summaries.settled();
   await continueAsNew<typeof conversationWorkflow>({ ...input, carried: state });
 }
 

@@ -15,6 +15,7 @@ import { crm } from './activity-options';
 import { deliver, raiseAlert } from './delivery';
 import { handoffNotice, holdingNotice, withReturnTime } from './replies';
 import { remember } from './transcript';
+import { ConversationSummaries } from './summaries';
 
 export const DEFAULT_HANDOFF_TIMERS: HandoffTimers = { slaMs: 5 * 60_000, reminderMs: 30 * 60_000, maxReminders: 3 };
 
@@ -31,9 +32,12 @@ export const DEFAULT_HANDOFF_TIMERS: HandoffTimers = { slaMs: 5 * 60_000, remind
  */
 export class Handoff {
   private readonly timers: HandoffTimers;
+  /** Summaries for staff of each hand-off and close, started after the change and its notice. */
+  readonly summaries: ConversationSummaries;
 
   constructor(private readonly input: ConversationInput, private readonly state: CarriedState) {
     this.timers = input.handoff ?? DEFAULT_HANDOFF_TIMERS;
+    this.summaries = new ConversationSummaries(input);
     if (state.status === 'waiting_for_human' && !state.waitingSince) {
       // Carried from a run that flagged the wait without timing it: the SLA starts now.
       state.waitingSince = new Date().toISOString();
@@ -84,8 +88,12 @@ export class Handoff {
     return this.change('bot', 'agent_handback', { caller });
   }
 
-  close(caller: Caller): Promise<HandoffState> {
-    return this.change('closed', 'agent_close', { caller });
+  async close(caller: Caller): Promise<HandoffState> {
+    const changed = this.change('closed', 'agent_close', { caller });
+    const sequence = this.state.transitions ?? 0; // numbered now: a customer may reopen it while the change is recorded
+    const view = await changed;
+    this.summaries.start('close', sequence);
+    return view;
   }
 
   /** A customer wrote to a closed conversation: the bot answers again. */
@@ -103,6 +111,7 @@ export class Handoff {
     await this.change('waiting_for_human', escalation.cause, { reason: escalation.reason });
     const wait = this.state.transitions ?? 0;
     if (opts.notify) await this.tellCustomer(this.withReturnTime(handoffNotice(this.state.language)), `handoff-${wait}:notice`, () => this.state.status !== 'bot' && this.state.status !== 'closed');
+    this.summaries.start('handoff', wait);
     await raiseAlert('handoff_requested', `${this.describe()} waits for a person (${escalation.cause}${escalation.reason ? `: ${escalation.reason}` : ''})`, this.input.integrationId);
   }
 

@@ -106,6 +106,13 @@ const schema = z
       z.union([z.literal('off'), z.string().regex(QUIET_HOURS_RANGE, { message: 'must be HH:MM-HH:MM (e.g. 21:00-09:00) or off' })]),
     ),
     ALLOW_PRIVATE_URLS: booleanFlag(false),
+    HIGH_VALUE_ORDER_AMOUNT: optionalString.pipe(
+      z.coerce.number<string | undefined>({ message: 'must be a number' }).positive({ message: 'must be more than 0' }).optional(),
+    ),
+    DAILY_DIGEST_TIME: optionalString.transform((v) => v ?? '08:00').pipe(
+      z.union([z.literal('off'), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (e.g. 08:00) or off' })]),
+    ),
+    DAILY_DIGEST_TIME_ZONE: optionalString.transform((v) => v ?? 'UTC').refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' }),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
@@ -190,6 +197,10 @@ export class ConfigError extends Error {
   }
 }
 
+  /** An order paid with at least this total (in its currency's unit) alerts staff; null = never. */
+  highValueOrderAmount: number | null;
+  /** The daily digest to owners: when it is sent (`HH:MM`, null = never) and the time zone of that time and of its days. */
+  dailyDigest: { time: string | null; timeZone: string };
 /** Reads and validates the environment; throws a ConfigError listing every problem by variable name. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = schema.safeParse(source);
@@ -272,3 +283,5 @@ function toAppConfig(env: Env): AppConfig {
     allowPrivateUrls: env.ALLOW_PRIVATE_URLS,
   };
 }
+    highValueOrderAmount: env.HIGH_VALUE_ORDER_AMOUNT ?? null,
+    dailyDigest: { time: env.DAILY_DIGEST_TIME === 'off' ? null : env.DAILY_DIGEST_TIME, timeZone: env.DAILY_DIGEST_TIME_ZONE },

@@ -7,6 +7,7 @@ import { parseOrThrow } from '../common/validation';
 import { AGENT_MESSAGE_MAX_LENGTH, CONVERSATION_STATUSES, conversationWorkflowId } from '../../workflows/definitions';
 import { ConversationsService } from './conversations.service';
 import { HandoffService } from './handoff.service';
+import { ConversationSummariesService } from '../reports/conversation-summaries.service';
 
 /** A Twilio ConversationSid: CH and 32 hex characters. */
 const sidSchema = z.string().regex(/^CH[0-9a-fA-F]{32}$/, 'must be a Twilio ConversationSid (CH followed by 32 hex characters)');
@@ -33,6 +34,7 @@ export class ConversationsController {
   constructor(
     private readonly conversations: ConversationsService,
     private readonly handoff: HandoffService,
+    private readonly summaries: ConversationSummariesService,
   ) {}
 
   @Get()
@@ -45,7 +47,9 @@ export class ConversationsController {
   async transcript(@Param('sid') sid: string) {
     const transcript = await this.conversations.transcript(parseOrThrow(sidSchema, sid, 'sid'));
     const temporalWorkflowId = conversationWorkflowId(transcript.integrationId, sid);
-    return { ...transcript, temporalWorkflowId, temporalUiUrl: this.handoff.temporalUiUrl(temporalWorkflowId) };
+    // Summaries for staff of each hand-off and close, newest first.
+    const summaries = await this.summaries.forConversation(transcript.integrationId, sid);
+    return { ...transcript, summaries, temporalWorkflowId, temporalUiUrl: this.handoff.temporalUiUrl(temporalWorkflowId) };
   }
 
   @Post(':sid/takeover')

@@ -78,7 +78,10 @@ export class TimelineService {
    */
   async agentSummary(customerId: string): Promise<string> {
     const profile = await this.customers.get(customerId);
-    const events = await this.timeline(customerId, { limit: 8, textLimit: 120, kinds: ['order', 'return', 'appointment', 'campaign', 'handoff', 'note'] });
+    // Business events only: staff notes and hand-off details are internal, and a campaign counts once it was sent.
+    const events = (await this.timeline(customerId, { limit: 12, textLimit: 120, kinds: ['order', 'return', 'appointment', 'campaign'] }))
+      .filter((e) => e.kind !== 'campaign' || e.summary.endsWith(' sent'))
+      .slice(0, 8);
     const lines = [
       profile.name ? `Name: ${profile.name}` : undefined,
       profile.email ? `Email: ${profile.email}` : undefined,

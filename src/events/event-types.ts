@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The events the product publishes itself; external systems add their own through POST /api/events. */
-export const PRODUCT_EVENT_TYPES = ['order.paid', 'order.cancelled', 'appointment.completed', 'conversation.closed', 'customer.tagged', 'campaign.completed', 'campaign.cancelled'] as const;
+export const PRODUCT_EVENT_TYPES = ['order.paid', 'order.cancelled', 'appointment.completed', 'conversation.closed', 'customer.tagged', 'campaign.completed', 'campaign.cancelled', 'report.daily', 'alert.raised'] as const;
 
 /** `noun.verb`, lower case, dot-separated: `order.paid`, `loyalty.points_added`. */
 export const eventTypeSchema = z

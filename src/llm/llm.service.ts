@@ -169,6 +169,20 @@ export class LlmService {
     return { text, model: completion.model, promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
   }
 
+  /** A note for the team (a conversation's summary): instructions and a text, no tools. Never sent to a customer. */
+  async summarize(request: { system: string; text: string }): Promise<LlmReply> {
+    const completion = await this.requireClient().chat.completions.create({
+      model: this.config.openai.model,
+      messages: [
+        { role: 'system', content: request.system },
+        { role: 'user', content: request.text },
+      ],
+    });
+    const text = completion.choices[0]?.message?.content?.trim();
+    if (!text) throw new Error('The language model returned an empty summary');
+    return { text, model: completion.model, promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
+  }
+
   private requireClient(): OpenAI {
     if (!this.client) throw new Error('No language model is configured (OPENAI_API_KEY)');
     return this.client;

@@ -10,6 +10,8 @@ export const settingsSchema = z.strictObject({
   businessName: z.string().trim().min(1).max(100).optional(),
   /** How the agent should sound, in a sentence or two ("warm and brief, uses the customer's first name"). */
   tone: z.string().trim().max(500).optional(),
+  /** The language of texts written for the team (conversation summaries), as a code such as `de`; English when absent. */
+  language: z.string().trim().regex(/^[a-z]{2}$/, 'must be a two-letter language code such as en or de').optional(),
   /** Days after an order within which a return may be requested. */
   returnWindowDays: z.number().int().min(0).max(365).default(30),
   /** The reasons a customer may give for a return. */

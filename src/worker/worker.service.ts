@@ -195,6 +195,7 @@ export class WorkerService implements OnApplicationShutdown {
         .catch((err: Error) => {
           if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the behaviour-tags schedule: ${err.message}`);
         });
+      await ensureDailyDigestSchedule(new Client({ connection, namespace }), this.config, queue, this.logger);
     } finally {
       await connection.close();
     }

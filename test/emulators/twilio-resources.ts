@@ -73,6 +73,43 @@ export function webhooksResource(accountSid: string, configuration: WebhookConfi
   };
 }
 
+export function conversationResource(conversation: EmulatedConversation) {
+  const url = `${CONVERSATIONS_URL}/Conversations/${conversation.sid}`;
+  return {
+    sid: conversation.sid,
+    account_sid: conversation.accountSid,
+    chat_service_sid: 'IS' + createHash('md5').update(conversation.accountSid).digest('hex'),
+    messaging_service_sid: null,
+    friendly_name: conversation.friendlyName,
+    unique_name: conversation.uniqueName,
+    attributes: '{}',
+    state: 'active',
+    date_created: iso8601(conversation.dateCreated),
+    date_updated: iso8601(conversation.dateCreated),
+    timers: {},
+    url,
+    links: { participants: `${url}/Participants`, messages: `${url}/Messages`, webhooks: `${url}/Webhooks` },
+    bindings: null,
+  };
+}
+
+export function participantResource(accountSid: string, participant: EmulatedParticipant) {
+  return {
+    sid: participant.sid,
+    account_sid: accountSid,
+    conversation_sid: participant.conversationSid,
+    identity: null,
+    attributes: '{}',
+    messaging_binding: { type: 'whatsapp', address: participant.address, proxy_address: participant.proxyAddress },
+    role_sid: null,
+    date_created: iso8601(participant.dateCreated),
+    date_updated: iso8601(participant.dateCreated),
+    url: `${CONVERSATIONS_URL}/Conversations/${participant.conversationSid}/Participants/${participant.sid}`,
+    last_read_message_index: null,
+    last_read_timestamp: null,
+  };
+}
+
 export function errorResource(status: number, code: number, message: string) {
   return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
 }

@@ -1,6 +1,7 @@
 import type { Activities } from '../../activities';
 import type { GeneratedReply } from '../../activities/llm.activities';
 import type { PublishEventInput } from '../../activities/event.activities';
+import type { SummarizeInput } from '../../activities/summary.activities';
 import type { OutboundRecord, StatusChange } from '../../src/conversations/conversations.service';
 import type { ToolCallRecord } from '../../src/conversations/tool-calls.service';
 import type { Alert, TurnInput, TurnPolicy } from '../../workflows/definitions';
@@ -19,6 +20,7 @@ export function fakeActivities() {
     inbound: [] as TurnInput[],
     toolCalls: [] as ToolCallRecord[],
     events: [] as PublishEventInput[],
+    summaries: [] as SummarizeInput[],
   };
   const behaviour = {
     llm: async (messages: string[]): Promise<GeneratedReply> => ({ kind: 'llm', text: `Reply to: ${messages.join(' + ')}`, model: 'fake' }),
@@ -144,6 +146,24 @@ export function fakeActivities() {
     },
     async reconcileInbound() {
       return { checkedConversations: 0, recovered: 0 };
+    },
+    /** Summaries are recorded by their status change, as the table keeps them (once each). */
+    async summarizeConversation(input) {
+      if (!record.summaries.some((x) => x.conversationSid === input.conversationSid && x.trigger === input.trigger && x.sequence === input.sequence)) record.summaries.push(input);
+      return null;
+    },
+    async computeDailyDigest() {
+      throw new Error('fakeActivities: no reports');
+    },
+    /** No staff registered: alerts reach nobody on WhatsApp. */
+    async staffAudience(input) {
+      return { integrationId: input.integrationId, recipients: [] };
+    },
+    async staffConversation() {
+      return { conversationSid: null };
+    },
+    async messageStaff(input) {
+      return { workflowId: `staff-message:${input.key}` };
     },
   };
   return { activities, record, behaviour };

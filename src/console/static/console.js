@@ -134,6 +134,7 @@
     state.conversation = null;
     state.renderedKey = '';
     $('transcript').replaceChildren();
+    renderSummary([]);
     $('reply-input').value = '';
     for (const row of document.querySelectorAll('#conversation-list .row')) {
       row.toggleAttribute('aria-current', row.dataset.sid === sid);
@@ -165,6 +166,7 @@
     const link = /^https?:\/\//i.test(c.temporalUiUrl ?? '') && el('a', '', 'Open in Temporal UI');
     if (link) Object.assign(link, { href: c.temporalUiUrl, target: '_blank', rel: 'noopener noreferrer' });
     $('workflow').replaceChildren(link || (c.temporalWorkflowId ? `Workflow ${c.temporalWorkflowId}` : ''));
+    renderSummary(c.summaries);
     renderActions(c);
 
     const key = JSON.stringify(c.messages.map((m) => [m.id, m.deliveryStatus, m.errorCode]));
@@ -174,6 +176,16 @@
     state.renderedKey = key;
     list.replaceChildren(...c.messages.map(renderMessage));
     if (grew) list.scrollTop = list.scrollHeight;
+  }
+
+  // The latest summary written for the team at a hand-off or close (newest first from the API).
+  function renderSummary(summaries) {
+    const latest = Array.isArray(summaries) ? summaries[0] : undefined;
+    const box = $('summary');
+    box.hidden = !latest;
+    if (!latest) return box.replaceChildren();
+    const label = `${latest.trigger === 'close' ? 'Summary at close' : 'Summary at hand-off'}${latest.model ? '' : ' (from the transcript)'} · ${formatTime(latest.createdAt)}`;
+    box.replaceChildren(el('span', 'summary-label', label), el('span', 'summary-text', latest.summary));
   }
 
   function renderMessage(m) {
