@@ -48,22 +48,27 @@ export function createCampaignActivities(deps: ActivityDeps) {
       if (!recipient) throw ApplicationFailure.nonRetryable(`Customer ${input.customerId} is not a recipient of campaign ${input.campaignId}`);
       if (recipient.status !== 'queued') return { status: recipient.status === 'sent' ? 'sent' : recipient.status === 'opted_out' ? 'opted_out' : 'failed', messageSid: recipient.messageSid ?? undefined };
       const campaign = await campaigns.get(input.campaignId);
-      // Sends queue up for the rate limit; one whose campaign was paused meanwhile goes back to the workflow.
-      if (campaign.status === 'paused' || campaign.status === 'cancelled') return { status: 'deferred' };
-      const profile = await customers.get(input.customerId).catch(() => undefined);
+      // Sends queue up for the rate limit; one whose campaign was paused or cancelled meanwhile goes back.
+      if (campaign.status === 'cancelled') return { status: 'cancelled' };
+      if (campaign.status === 'paused') return { status: 'deferred' };
+      // Erased (not found) means no consent; any other error is retried by the activity's policy.
+      const profile = await customers.get(input.customerId).catch((err: unknown) => {
+        if (err instanceof NotFoundException) return undefined;
+        throw err;
+      });
       if (!profile || profile.consent.marketing !== 'opted_in') {
         await campaigns.settleRecipient(input.campaignId, input.customerId, { status: 'opted_out' });
         return { status: 'opted_out' };
       }
       const variables = renderVariables(campaign.variables, profile);
       const idempotencyKey = `campaign:${campaign.id}:${input.customerId}`;
+      // A send began before (another attempt, or an earlier activity before an integration pause): look for it first.
+      const lookFirst = await campaigns.markAttempt(input.campaignId, input.customerId);
       try {
         const sent = await sendToConversation(deps, { integrationId: recipient.integrationId, conversationSid: recipient.conversationSid, idempotencyKey, lookFirst }, () => ({
           contentSid: campaign.contentSid,
           contentVariables: JSON.stringify(variables),
         }));
-      // A send began before (another attempt, or an earlier activity before an integration pause): look for it first.
-      const lookFirst = await campaigns.markAttempt(input.campaignId, input.customerId);
         await campaigns.settleRecipient(input.campaignId, input.customerId, { status: 'sent', messageSid: sent.messageSid });
         await conversations.recordReply({
           integrationId: recipient.integrationId, conversationSid: recipient.conversationSid, author: sent.author, idempotencyKey, messageSid: sent.messageSid,

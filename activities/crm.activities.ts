@@ -2,6 +2,7 @@ import type { CustomerContext, OutboundRecord, StatusChange } from '../src/conve
 import { consentKeyword, consentReply } from '../src/customers/consent-keywords';
 import type { Alert, TurnInput, TurnPolicy } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
+import { alertOnNegativeSentiment } from './staff.activities';
 
 /** A consent keyword the turn carried: applied at once; the reply confirms it instead of the agent's answer. */
 export interface ConsentChange {
@@ -10,7 +11,7 @@ export interface ConsentChange {
 }
 
 /** The customer record side of a turn: what came in, who it is, what was answered; and the integration's state. */
-export function createCrmActivities({ conversations, integrations, waitingTurns, alerts, policies, customers }: ActivityDeps) {
+export function createCrmActivities({ conversations, integrations, waitingTurns, alerts, policies, customers, staff, config }: ActivityDeps) {
   return {
     /**
      * Records the turn's inbound messages (customer and conversation upserted) and returns the
@@ -18,6 +19,7 @@ export function createCrmActivities({ conversations, integrations, waitingTurns,
      */
     async recordInboundMessages(turn: TurnInput): Promise<CustomerContext & { policy: TurnPolicy; consentChange?: ConsentChange }> {
       const context = await conversations.recordInbound(turn);
+      await alertOnNegativeSentiment({ alerts, staff, config }, turn);
       const consentChange = await applyConsentKeyword(turn, context);
       return { ...context, policy: await policies.forTurn(turn.integrationId), ...(consentChange ? { consentChange } : {}) };
     },

@@ -60,8 +60,6 @@ export interface ActivityDeps {
   timelines: Pick<TimelineService, 'agentSummary'>;
   /** Custom HTTP tools defined through the API. */
   httpTools: Pick<HttpToolsService, 'definition' | 'list'>;
-  config: AppConfig;
-}
   /** MCP servers registered through the API: their tools are custom tools too. */
   mcpServers: Pick<McpServersService, 'definition' | 'offered'>;
   /** Conversation summaries for staff, and the daily digest. */
@@ -69,3 +67,5 @@ export interface ActivityDeps {
   reports: Pick<DailyDigestService, 'yesterday' | 'compute'>;
   /** The staff registry: who receives staff messages and alerts, and where to write to them. */
   staff: Pick<StaffService, 'list' | 'byId' | 'byPhone' | 'conversationWith' | 'rememberConversation'>;
+  config: AppConfig;
+}

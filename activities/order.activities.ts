@@ -1,8 +1,9 @@
 import { orderMessages } from '../src/orders/order-messages';
 import type { ActivityDeps } from './deps';
+import { alertOnHighValueOrder } from './staff.activities';
 
 /** The order workflow's steps: the payment link, the reminder, cancellation and payment, each with its message. */
-export function createOrderActivities({ orders, payments }: ActivityDeps) {
+export function createOrderActivities({ orders, payments, alerts, config }: ActivityDeps) {
   async function load(orderId: string) {
     const order = await orders.byId(orderId);
     if (!order) throw new Error(`Order ${orderId} does not exist`);
@@ -31,6 +32,7 @@ export function createOrderActivities({ orders, payments }: ActivityDeps) {
     /** Marks the order paid; the message is its receipt. */
     async markOrderPaid(input: { orderId: string; language: string }): Promise<{ status: string; message: string }> {
       const order = await orders.markPaid(input.orderId);
+      await alertOnHighValueOrder({ alerts, config }, order);
       return { status: order.status, message: orderMessages.receipt(input.language, order) };
     },
   };

@@ -65,9 +65,9 @@ import { ImportService } from './import/import.service';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
 import { TimelineService } from './customers/timeline.service';
+import { ErasureService } from './customers/erasure.service';
 import { SegmentsController } from './segments/segments.controller';
 import { SegmentsService } from './segments/segments.service';
-import { ErasureService } from './customers/erasure.service';
 import { CampaignsController } from './campaigns/campaigns.controller';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { AutomationsController } from './automations/automations.controller';
@@ -112,6 +112,7 @@ export class AppModule {
       AppointmentsService,
       ReturnsService,
       HttpToolsService,
+      McpServersService,
       EventStore,
       WebhookDeliveriesService,
       FollowUpsService,
@@ -119,13 +120,12 @@ export class AppModule {
       TimelineService,
       SegmentsService,
       CampaignsService,
-    ];
       AutomationsService,
       ConversationSummariesService,
       DailyDigestService,
       StaffService,
-      McpServersService,
-    const api: Provider[] = [ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService];
+    ];
+    const api: Provider[] = [ErasureService, ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService, AutomationRunSweeper];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
     return {
       module: AppModule,

@@ -82,6 +82,15 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     const patched = await json<Profile>(t.api('PATCH', `/api/customers/${ana.id}`, { addTags: ['vip'], attributes: { shoe_size: null, city: 'Madrid' }, timeZone: 'Europe/Madrid' }));
     expect(patched).toMatchObject({ tags: ['vip'], attributes: { city: 'Madrid' } });
     expect((await t.api('PATCH', '/api/customers/00000000-0000-4000-8000-000000000000', { name: 'X' })).status).toBe(404);
+    // What staff set is the business's record: the agent cannot overwrite it from the customer's words.
+    await send(sid, 'I live in Paris');
+    expect((await bodies(sid, 4))[3]).toContain('These are kept by the business and cannot be changed here: attributes.city');
+    expect((await json<Profile>(t.api('GET', `/api/customers/${ana.id}`))).attributes.city).toBe('Madrid');
+    // An agent key reads and edits profiles but does not change consent.
+    const agentKey = (await json<{ key: string }>(t.api('POST', '/api/keys', { name: 'Dana', role: 'agent' }), 201)).key;
+    expect((await t.api('PATCH', `/api/customers/${ana.id}`, { consent: 'opted_in' }, agentKey)).status).toBe(403);
+    expect((await t.api('PATCH', `/api/customers/${ana.id}`, { name: 'Ana María' }, agentKey)).status).toBe(200);
+    expect((await t.api('POST', '/api/segments', { name: 'x', rule: { all: [{ field: 'tag', op: 'contains', value: 'vip' }] } }, agentKey)).status).toBe(403);
     expect((await json<{ id: string }>(t.api('POST', `/api/customers/${ana.id}/notes`, { body: 'Prefers calls after 6pm' }), 201)).id).toBeTruthy();
 
     const timeline = await json<{ kind: string; summary: string; at: string }[]>(t.api('GET', `/api/customers/${ana.id}/timeline`));
@@ -90,6 +99,10 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     expect(timeline.map((e) => e.at)).toEqual([...timeline.map((e) => e.at)].sort().reverse());
     expect(timeline.find((e) => e.kind === 'profile_change' && e.summary.startsWith('tags'))?.summary).toBe('tags: [] → ["vip"] (staff)');
     expect(timeline.find((e) => e.kind === 'note')?.summary).toBe('Note by admin:admin: Prefers calls after 6pm');
+    // Staff notes are internal: the agent's summary of the customer leaves them out.
+    await send(sid, 'Thanks');
+    await bodies(sid, 5);
+    expect(systemOf(t.openai.requests[t.openai.requests.length - 1]!)).not.toContain('calls after 6pm');
   });
 
   test('STOP, BAJA and START change consent at once, are confirmed, and never reach the model', async () => {
@@ -99,10 +112,6 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     await bodies(sid, 1);
     const asked = t.openai.requests.length;
     await send(sid, 'BAJA', author);
-    // Staff notes are internal: the agent's summary of the customer leaves them out.
-    await send(sid, 'Thanks');
-    await bodies(sid, 5);
-    expect(systemOf(t.openai.requests[t.openai.requests.length - 1]!)).not.toContain('calls after 6pm');
     expect((await bodies(sid, 2))[1]).toMatch(/^Hecho: no recibirás más mensajes promocionales/);
     const [customer] = (await json<{ customers: Profile[] }>(t.api('GET', `/api/customers?query=${encodeURIComponent('+34600999888')}`))).customers;
     expect(customer!.consent).toMatchObject({ marketing: 'opted_out', source: 'customer:keyword:baja' });
@@ -149,6 +158,8 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
       [{ all: [{ field: 'attributes.x) OR (1=1', op: 'eq', value: 'x' }] }, 'rule.all[0]: unknown field'],
       [{ all: [{ field: 'total_spent', op: 'contains', value: 'x' }] }, 'does not apply to total_spent'],
       [{ all: [{ field: 'total_spent', op: 'gt', value: '1; DELETE FROM orders' }] }, 'takes a number'],
+      [{ all: [{ field: 'orders_count', op: 'gte', value: 1.5 }] }, 'takes a whole number'],
+      [JSON.parse(`${'{"all":['.repeat(1000)}{"field":"name","op":"exists"}${']}'.repeat(1000)}`), 'groups nest at most 4 deep'],
     ] as const) {
       const res = await t.api('POST', '/api/segments', { name: 'bad', rule });
       expect(res.status).toBe(400);
@@ -162,8 +173,6 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     expect(members).toMatchObject({ count: 2 });
     expect(members.customers).toHaveLength(1);
     expect((await json<{ total: number }>(t.api('GET', `/api/customers?segment=${segment.id}`))).total).toBe(2);
-      [{ all: [{ field: 'orders_count', op: 'gte', value: 1.5 }] }, 'takes a whole number'],
-      [JSON.parse(`${'{"all":['.repeat(1000)}{"field":"name","op":"exists"}${']}'.repeat(1000)}`), 'groups nest at most 4 deep'],
     expect((await json<{ total: number }>(t.api('GET', `/api/customers?tag=${run}`))).total).toBe(4);
 
     // Behaviour tags: the schedule's run (triggered here rather than waited for) tags by the same rules.
@@ -196,6 +205,11 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     const erased = await json<{ messagesScrubbed: number; workflowHistoriesDeleted: number }>(t.api('DELETE', `/api/customers/${eve!.id}`));
     expect(erased).toMatchObject({ erased: true, messagesScrubbed: 2, complete: true });
     expect(erased.workflowHistoriesDeleted).toBeGreaterThanOrEqual(1);
+    // Repeating the request (as when it was incomplete) finds nothing left to do.
+    expect(await json(t.api('DELETE', `/api/customers/${eve!.id}`))).toMatchObject({ erased: true, messagesScrubbed: 0, workflowHistoriesDeleted: 0, complete: true });
+    const payloads: { payload: unknown }[] = await t.db.query(`SELECT payload FROM inbox_events WHERE conversation_sid = $1`, [sid]);
+    expect(payloads.length).toBeGreaterThan(0);
+    expect(payloads.every((p) => JSON.stringify(p.payload) === '{}')).toBe(true);
     expect((await t.api('GET', `/api/customers/${eve!.id}`)).status).toBe(404);
     const left: { body: string }[] = await t.db.query(`SELECT body FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.conversation_sid = $1`, [sid]);
     expect(left.map((m) => m.body)).toEqual(['[erased]', '[erased]']);
@@ -209,9 +223,4 @@ describe('CRM: profiles, timeline, consent, segments, erasure', () => {
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ name: null, email: null });
   });
-    // Repeating the request (as when it was incomplete) finds nothing left to do.
-    expect(await json(t.api('DELETE', `/api/customers/${eve!.id}`))).toMatchObject({ erased: true, messagesScrubbed: 0, workflowHistoriesDeleted: 0, complete: true });
-    const payloads: { payload: unknown }[] = await t.db.query(`SELECT payload FROM inbox_events WHERE conversation_sid = $1`, [sid]);
-    expect(payloads.length).toBeGreaterThan(0);
-    expect(payloads.every((p) => JSON.stringify(p.payload) === '{}')).toBe(true);
 });

@@ -55,15 +55,34 @@ export class AlertsService {
     return recent ? { id, integrationId, kind, message: recent.message, createdAt: new Date(recent.created_at).toISOString() } : null;
   }
 
-  async list(limit = 100): Promise<Alert[]> {
-    const rows = await queryRows<{ id: string; integration_id: string | null; kind: AlertKind; message: string; created_at: Date }>(
+  /** Newest first; `kind` narrows to one kind. */
+  async list(limit = 100, filter: { kind?: AlertKind } = {}): Promise<ListedAlert[]> {
+    const rows = await queryRows<AlertRow>(
       this.db,
-      `SELECT id, integration_id, kind, message, created_at FROM alerts ORDER BY created_at DESC LIMIT $1`,
-      [limit],
+      `SELECT id, integration_id, kind, message, created_at, acknowledged_at, acknowledged_by FROM alerts
+       WHERE $2::text IS NULL OR kind = $2 ORDER BY created_at DESC LIMIT $1`,
+      [limit, filter.kind ?? null],
     );
-    return rows.map((r) => ({ id: r.id, integrationId: r.integration_id, kind: r.kind, message: r.message, createdAt: new Date(r.created_at).toISOString() }));
+    return rows.map(toListed);
+  }
+
+  /** Marks an alert seen by a person (the first acknowledgement is kept); null when there is no such alert. */
+  async acknowledge(id: string, by: string): Promise<ListedAlert | null> {
+    await this.db.query(`UPDATE alerts SET acknowledged_at = now(), acknowledged_by = $2 WHERE id = $1 AND acknowledged_at IS NULL`, [id, by]);
+    const [row] = await queryRows<AlertRow>(this.db, `SELECT id, integration_id, kind, message, created_at, acknowledged_at, acknowledged_by FROM alerts WHERE id = $1`, [id]);
+    return row ? toListed(row) : null;
   }
 }
+
+/** An alert as the admin API shows it: with who acknowledged it, and when. */
+export type ListedAlert = Alert & { acknowledgedAt: string | null; acknowledgedBy: string | null };
+
+type AlertRow = { id: string; integration_id: string | null; kind: AlertKind; message: string; created_at: Date; acknowledged_at: Date | null; acknowledged_by: string | null };
+
+const toListed = (r: AlertRow): ListedAlert => ({
+  id: r.id, integrationId: r.integration_id, kind: r.kind, message: r.message, createdAt: new Date(r.created_at).toISOString(),
+  acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at).toISOString() : null, acknowledgedBy: r.acknowledged_by,
+});
 
 /** A stable UUID (version 5 layout) for a key, so an incident's alert has one id everywhere. */
 function uuidFromKey(key: string): string {

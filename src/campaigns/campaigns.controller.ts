@@ -75,6 +75,7 @@ export class CampaignsController {
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictException({ error: 'campaign_started', message: 'The campaign was started already' });
+      await this.campaigns.backToDraft(id);
       throw unavailable(err);
     }
     return this.withFigures(await this.campaigns.get(id));

@@ -75,6 +75,18 @@ export class CampaignsService {
     return toCampaign(row);
   }
 
+  /** Moves a draft to `to`, once: false when it is no longer a draft (started or cancelled meanwhile). */
+  async leaveDraft(id: string, to: 'scheduled' | 'running' | 'cancelled'): Promise<boolean> {
+    const rows = await queryRows<{ id: string }>(this.db,
+      `UPDATE campaigns SET status = $2, finished_at = CASE WHEN $2 = 'cancelled' THEN now() END WHERE id = $1 AND status = 'draft' RETURNING id`, [id, to]);
+    return rows.length > 0;
+  }
+
+  /** Back to draft when its workflow could not be started, so it can be started again. */
+  async backToDraft(id: string): Promise<void> {
+    await this.db.query(`UPDATE campaigns SET status = 'draft' WHERE id = $1 AND status IN ('scheduled', 'running') AND started_at IS NULL`, [id]);
+  }
+
   /** Records the workflow's status; the first `running` sets when it started, an end sets when it finished. */
   async setStatus(id: string, status: CampaignStatus): Promise<void> {
     await this.db.query(
@@ -118,6 +130,17 @@ export class CampaignsService {
     return r && { customerId: r.customer_id, integrationId: r.integration_id, conversationSid: r.conversation_sid, status: r.status, messageSid: r.message_sid };
   }
 
+  /**
+   * Notes that a send to this recipient begins; answers whether one began before (then the Twilio
+   * send must first look for its idempotency key: an earlier attempt may have reached Twilio).
+   */
+  async markAttempt(id: string, customerId: string): Promise<boolean> {
+    const [row] = await queryRows<{ earlier: Date | null }>(this.db,
+      `UPDATE campaign_recipients r SET attempted_at = now() FROM (SELECT attempted_at AS earlier FROM campaign_recipients WHERE campaign_id = $1 AND customer_id = $2) before
+       WHERE r.campaign_id = $1 AND r.customer_id = $2 RETURNING before.earlier`, [id, customerId]);
+    return Boolean(row?.earlier);
+  }
+
   /** Moves a recipient out of `queued`, once: a second outcome for the same recipient changes nothing. */
   async settleRecipient(id: string, customerId: string, outcome: { status: 'sent' | 'failed' | 'opted_out'; messageSid?: string; errorCode?: string }): Promise<void> {
     await this.db.query(
@@ -128,17 +151,6 @@ export class CampaignsService {
 
   async cancelQueued(id: string): Promise<void> {
     await this.db.query(`UPDATE campaign_recipients SET status = 'cancelled' WHERE campaign_id = $1 AND status = 'queued'`, [id]);
-  }
-
-  /**
-   * Notes that a send to this recipient begins; answers whether one began before (then the Twilio
-   * send must first look for its idempotency key: an earlier attempt may have reached Twilio).
-   */
-  async markAttempt(id: string, customerId: string): Promise<boolean> {
-    const [row] = await queryRows<{ earlier: Date | null }>(this.db,
-      `UPDATE campaign_recipients r SET attempted_at = now() FROM (SELECT attempted_at AS earlier FROM campaign_recipients WHERE campaign_id = $1 AND customer_id = $2) before
-       WHERE r.campaign_id = $1 AND r.customer_id = $2 RETURNING before.earlier`, [id, customerId]);
-    return Boolean(row?.earlier);
   }
 
   async figures(id: string): Promise<CampaignFigures> {

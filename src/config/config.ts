@@ -137,6 +137,15 @@ const schema = z
 
 type Env = z.output<typeof schema>;
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface AppConfig {
   port: number;
   publicBaseUrl: string;
@@ -188,6 +197,10 @@ export interface AppConfig {
   quietHours: string | null;
   /** Outbound requests to URLs chosen through the API (custom HTTP tools) may reach private and loopback addresses. */
   allowPrivateUrls: boolean;
+  /** An order paid with at least this total (in its currency's unit) alerts staff; null = never. */
+  highValueOrderAmount: number | null;
+  /** The daily digest to owners: when it is sent (`HH:MM`, null = never) and the time zone of that time and of its days. */
+  dailyDigest: { time: string | null; timeZone: string };
 }
 
 export class ConfigError extends Error {
@@ -197,10 +210,6 @@ export class ConfigError extends Error {
   }
 }
 
-  /** An order paid with at least this total (in its currency's unit) alerts staff; null = never. */
-  highValueOrderAmount: number | null;
-  /** The daily digest to owners: when it is sent (`HH:MM`, null = never) and the time zone of that time and of its days. */
-  dailyDigest: { time: string | null; timeZone: string };
 /** Reads and validates the environment; throws a ConfigError listing every problem by variable name. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = schema.safeParse(source);
@@ -281,7 +290,7 @@ function toAppConfig(env: Env): AppConfig {
     demoData: env.DEMO_DATA,
     quietHours: env.QUIET_HOURS === 'off' ? null : env.QUIET_HOURS,
     allowPrivateUrls: env.ALLOW_PRIVATE_URLS,
-  };
-}
     highValueOrderAmount: env.HIGH_VALUE_ORDER_AMOUNT ?? null,
     dailyDigest: { time: env.DAILY_DIGEST_TIME === 'off' ? null : env.DAILY_DIGEST_TIME, timeZone: env.DAILY_DIGEST_TIME_ZONE },
+  };
+}

@@ -78,6 +78,18 @@ export class CustomersService {
     });
   }
 
+  /**
+   * What the agent saves comes from the customer's own words: it may not overwrite a field staff or
+   * another system (the events API) set last, such as a loyalty tier that segments and campaigns use.
+   */
+  private async refuseOverwritingRecords(tx: Pick<DataSource, 'query'>, customerId: string, fields: string[]): Promise<void> {
+    if (fields.length === 0) return;
+    const owned = await queryRows<{ field: string; source: string }>(tx,
+      `SELECT DISTINCT ON (field) field, source FROM profile_changes WHERE customer_id = $1 AND field = ANY($2::text[]) ORDER BY field, at DESC`, [customerId, fields]);
+    const kept = owned.filter((o) => o.source === 'staff' || o.source === 'api').map((o) => o.field);
+    if (kept.length > 0) throw new Refusal(`These are kept by the business and cannot be changed here: ${kept.join(', ')}`, 'field_owned_by_business');
+  }
+
   /** The customer of a conversation's WhatsApp address, as the agent and the keywords see it. */
   async idByPhone(integrationId: string, phone: string): Promise<string | undefined> {
     const [row] = await queryRows<{ id: string }>(this.db, `SELECT id FROM customers WHERE integration_id = $1 AND phone = $2 AND erased_at IS NULL`, [integrationId, phone]);

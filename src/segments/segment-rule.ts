@@ -45,12 +45,36 @@ export type SegmentRule = { all: (SegmentCondition | SegmentRule)[] } | { any: (
 const MAX_DEPTH = 4;
 const MAX_CONDITIONS = 50;
 
+/**
+ * How deep a JSON value nests, without recursion: checked before the rule schema (which recurses), so a
+ * rule nested thousands deep is refused instead of exhausting the stack.
+ */
+export function nestingDepth(value: unknown, stop = 64): number {
+  let depth = 0;
+  let level: unknown[] = [value];
+  while (level.length > 0 && depth <= stop) {
+    const next: unknown[] = [];
+    for (const v of level) if (v !== null && typeof v === 'object') next.push(...Object.values(v as object));
+    if (next.length === 0) break;
+    depth++;
+    level = next;
+  }
+  return depth;
+}
+
+const RULE_MAX_JSON_DEPTH = 2 * MAX_DEPTH + 4;
+
 export const segmentRuleSchema: z.ZodType<SegmentRule> = z.lazy(() =>
   z.union([
     z.strictObject({ all: z.array(z.union([condition, segmentRuleSchema])).min(1).max(MAX_CONDITIONS) }),
     z.strictObject({ any: z.array(z.union([condition, segmentRuleSchema])).min(1).max(MAX_CONDITIONS) }),
   ]),
 );
+
+/** The rule schema behind a depth check: what the API parses untrusted rules with. */
+export const untrustedSegmentRule = z.unknown().superRefine((value, ctx) => {
+  if (nestingDepth(value) > RULE_MAX_JSON_DEPTH) ctx.addIssue({ code: 'custom', message: `groups nest at most ${MAX_DEPTH} deep` });
+}).pipe(segmentRuleSchema);
 
 export class SegmentRuleError extends Error {}
 
@@ -71,11 +95,6 @@ export function compileSegmentRule(rule: SegmentRule, params: unknown[]): string
       return compileCondition(item, at, params);
     });
     return `(${parts.join(joiner)})`;
-/** The rule schema behind a depth check: what the API parses untrusted rules with. */
-export const untrustedSegmentRule = z.unknown().superRefine((value, ctx) => {
-  if (nestingDepth(value) > RULE_MAX_JSON_DEPTH) ctx.addIssue({ code: 'custom', message: `groups nest at most ${MAX_DEPTH} deep` });
-}).pipe(segmentRuleSchema);
-
   };
   return group(rule, 'rule', 1);
 }

@@ -76,12 +76,12 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly appointments: AppointmentsService,
     private readonly returns: ReturnsService,
     private readonly httpTools: HttpToolsService,
+    private readonly mcpServers: McpServersService,
     private readonly events: EventStore,
     private readonly webhookDeliveries: WebhookDeliveriesService,
     private readonly followUps: FollowUpsService,
     private readonly customers: CustomersService,
     private readonly timelines: TimelineService,
-    private readonly mcpServers: McpServersService,
     private readonly campaigns: CampaignsService,
     private readonly segments: SegmentsService,
     private readonly automations: AutomationsService,
@@ -119,6 +119,7 @@ export class WorkerService implements OnApplicationShutdown {
       appointments: this.appointments,
       returns: this.returns,
       httpTools: this.httpTools,
+      mcpServers: this.mcpServers,
       events: this.events,
       webhookDeliveries: this.webhookDeliveries,
       followUps: this.followUps,
@@ -126,13 +127,12 @@ export class WorkerService implements OnApplicationShutdown {
       timelines: this.timelines,
       campaigns: this.campaigns,
       segments: this.segments,
-      config: this.config,
       automations: this.automations,
       summaries: this.summaries,
       reports: this.reports,
       staff: this.staff,
+      config: this.config,
     });
-      mcpServers: this.mcpServers,
     const queues = taskQueues(this.config.temporal.taskQueue);
     const common = { connection, namespace: this.config.temporal.namespace };
     const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : prebuiltBundle() ?? { workflowsPath: require.resolve('../../workflows') };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { HttpEmulator, readBody, sendJson, type BaseFailure } from './http-emulator';
-import { accountResource, CONVERSATIONS_URL, errorResource, mediaResource, messageResource, webhooksResource } from './twilio-resources';
+import { accountResource, conversationResource, CONVERSATIONS_URL, errorResource, mediaResource, messageResource, participantResource, webhooksResource } from './twilio-resources';
 
 /** An injected Twilio failure; `code` defaults to 20000 + status, `message` to the HTTP reason phrase. */
 export interface TwilioFailure extends BaseFailure {
@@ -45,6 +45,26 @@ export interface WebhookConfiguration {
   target: string;
 }
 
+/** A conversation the agent opened through the API (customers' conversations exist without one). */
+export interface EmulatedConversation {
+  sid: string;
+  accountSid: string;
+  uniqueName: string | null;
+  friendlyName: string | null;
+  dateCreated: Date;
+  participants: EmulatedParticipant[];
+}
+
+export interface EmulatedParticipant {
+  sid: string;
+  conversationSid: string;
+  /** `messagingBinding.address`, e.g. `whatsapp:+34600111222`. */
+  address: string;
+  /** `messagingBinding.proxyAddress`: the business number. */
+  proxyAddress: string;
+  dateCreated: Date;
+}
+
 export interface TwilioRequestLogEntry {
   method: string;
   path: string;
@@ -62,6 +82,9 @@ const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\.json$/;
 const MESSAGES_PATH = /^\/v1\/Conversations\/([^/]+)\/Messages$/;
 const MEDIA_PATH = /^\/v1\/Services\/([^/]+)\/Media$/;
 const WEBHOOKS_PATH = '/v1/Configuration/Webhooks';
+const CONVERSATIONS_PATH = '/v1/Conversations';
+const CONVERSATION_PATH = /^\/v1\/Conversations\/([^/]+)$/;
+const PARTICIPANTS_PATH = /^\/v1\/Conversations\/([^/]+)\/Participants$/;
 const DEFAULT_WEBHOOKS: WebhookConfiguration = {
   preWebhookUrl: null,
   postWebhookUrl: null,
@@ -75,6 +98,8 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
   readonly messages: EmulatedMessage[] = [];
   readonly media = new Map<string, EmulatedMedia>();
   readonly requests: TwilioRequestLogEntry[] = [];
+  /** Conversations created through the API, by sid. */
+  readonly conversations = new Map<string, EmulatedConversation>();
   private answersToDrop = 0;
   private readonly customerMessages: EmulatedMessage[] = [];
   private attempts = 0;
@@ -141,6 +166,11 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     return () => this.events.off('message', listener);
   }
 
+  /** The created conversation that has a participant with this address (e.g. `whatsapp:+34600111222`). */
+  conversationWith(address: string): EmulatedConversation | undefined {
+    return [...this.conversations.values()].find((c) => c.participants.some((p) => p.address === address));
+  }
+
   messagesFor(conversationSid: string): EmulatedMessage[] {
     return this.messages.filter((message) => message.conversationSid === conversationSid);
   }
@@ -182,6 +212,7 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     this.attempts = 0;
     this.answersToDrop = 0;
     this.customerMessages.length = 0;
+    this.conversations.clear();
     this.clearFailures();
     this.setDelay(0);
   }
@@ -216,6 +247,11 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     if (conversationSid && req.method === 'GET') return this.listMessages(res, account, conversationSid, url);
     if (path === WEBHOOKS_PATH && req.method === 'POST') return this.updateWebhooks(res, account, form());
     if (path === WEBHOOKS_PATH && req.method === 'GET') return sendJson(res, 200, this.webhooksOf(account.sid));
+    if (path === CONVERSATIONS_PATH && req.method === 'POST') return this.createConversation(res, account, form());
+    const [, conversationId] = CONVERSATION_PATH.exec(path) ?? [];
+    if (conversationId && req.method === 'GET') return this.fetchConversation(res, account, conversationId);
+    const [, participantsOf] = PARTICIPANTS_PATH.exec(path) ?? [];
+    if (participantsOf && req.method === 'POST') return this.addParticipant(res, account, participantsOf, form());
     const [, serviceSid] = MEDIA_PATH.exec(path) ?? [];
     if (serviceSid && req.method === 'POST') return this.uploadMedia(res, account, serviceSid, req.headers['content-type'], body);
     return sendError(res, 404, 20404, `The requested resource ${path} was not found`);
@@ -314,6 +350,43 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     };
     this.media.set(media.sid, media);
     return sendJson(res, 201, mediaResource(media));
+  }
+
+  /** Unique names are unique per account (Twilio: 50353). */
+  private createConversation(res: ServerResponse, account: Account, form: URLSearchParams): number {
+    const uniqueName = form.get('UniqueName');
+    if (uniqueName && this.findConversation(account, uniqueName)) return sendError(res, 409, 50353, `Conversation with provided unique name already exists`);
+    const conversation: EmulatedConversation = {
+      sid: newSid('CH'), accountSid: account.sid, uniqueName, friendlyName: form.get('FriendlyName'), dateCreated: new Date(), participants: [],
+    };
+    this.conversations.set(conversation.sid, conversation);
+    return sendJson(res, 201, conversationResource(conversation));
+  }
+
+  /** By sid or by unique name, as Twilio allows. */
+  private fetchConversation(res: ServerResponse, account: Account, id: string): number {
+    const conversation = this.findConversation(account, id);
+    if (!conversation) return sendError(res, 404, 20404, `The requested resource /Conversations/${id} was not found`);
+    return sendJson(res, 200, conversationResource(conversation));
+  }
+
+  /** One conversation per address and proxy address (Twilio: 50416 names the conversation that has it). */
+  private addParticipant(res: ServerResponse, account: Account, id: string, form: URLSearchParams): number {
+    const conversation = this.findConversation(account, id);
+    if (!conversation) return sendError(res, 404, 20404, `The requested resource /Conversations/${id}/Participants was not found`);
+    const address = form.get('MessagingBinding.Address');
+    const proxyAddress = form.get('MessagingBinding.ProxyAddress');
+    if (!address || !proxyAddress) return sendError(res, 400, 50338, 'MessagingBinding.Address and MessagingBinding.ProxyAddress are required');
+    const holder = [...this.conversations.values()].find((c) => c.accountSid === account.sid && c.participants.some((p) => p.address === address && p.proxyAddress === proxyAddress));
+    if (holder?.sid === conversation.sid) return sendError(res, 409, 50433, 'Participant already exists');
+    if (holder) return sendError(res, 409, 50416, `A binding for this participant and proxy address already exists in Conversation ${holder.sid}`);
+    const participant: EmulatedParticipant = { sid: newSid('MB'), conversationSid: conversation.sid, address, proxyAddress, dateCreated: new Date() };
+    conversation.participants.push(participant);
+    return sendJson(res, 201, participantResource(account.sid, participant));
+  }
+
+  private findConversation(account: Account, id: string): EmulatedConversation | undefined {
+    return [...this.conversations.values()].find((c) => c.accountSid === account.sid && (c.sid === id || c.uniqueName === id));
   }
 
   private mediaOf(message: EmulatedMessage): EmulatedMedia | undefined {

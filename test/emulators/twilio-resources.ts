@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EmulatedMedia, EmulatedMessage, WebhookConfiguration } from './twilio-emulator';
+import type { EmulatedConversation, EmulatedMedia, EmulatedMessage, EmulatedParticipant, WebhookConfiguration } from './twilio-emulator';
 
 /** The JSON bodies Twilio answers with, in its snake_case shapes. */
 

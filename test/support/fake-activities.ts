@@ -108,12 +108,12 @@ export function fakeActivities() {
       throw new Error('fakeActivities: no follow-ups');
     },
     ...Object.fromEntries(
-      (['refreshBehaviourTags', 'setCampaignStatus', 'takeCampaignSnapshot', 'nextCampaignRecipients', 'cancelQueuedRecipients', 'failCampaignRecipient', 'sendCampaignMessage'] as const).map((name) => [name, async () => {
-    ...Object.fromEntries(
       (['automationRunDue', 'finishAutomationRun', 'automationAddTag', 'automationSendTemplate', 'automationScheduleFollowUp', 'automationCallWebhook'] as const).map((name) => [name, async () => {
         throw new Error('fakeActivities: no automations');
       }]),
     ) as unknown as Pick<Activities, 'automationRunDue' | 'finishAutomationRun' | 'automationAddTag' | 'automationSendTemplate' | 'automationScheduleFollowUp' | 'automationCallWebhook'>,
+    ...Object.fromEntries(
+      (['refreshBehaviourTags', 'setCampaignStatus', 'takeCampaignSnapshot', 'nextCampaignRecipients', 'cancelQueuedRecipients', 'failCampaignRecipient', 'sendCampaignMessage'] as const).map((name) => [name, async () => {
         throw new Error('fakeActivities: no campaigns');
       }]),
     ) as unknown as Pick<Activities, 'refreshBehaviourTags' | 'setCampaignStatus' | 'takeCampaignSnapshot' | 'nextCampaignRecipients' | 'cancelQueuedRecipients' | 'failCampaignRecipient' | 'sendCampaignMessage'>,
