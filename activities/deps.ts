@@ -22,6 +22,7 @@ import type { HttpToolsService } from '../src/http-tools/http-tools.service';
 import type { McpServersService } from '../src/mcp/mcp-servers.service';
 import type { FollowUpsService } from '../src/follow-ups/follow-ups.service';
 import type { CustomersService } from '../src/customers/customers.service';
+import type { DeliveryReceiptsService } from '../src/deliveries/delivery-receipts.service';
 import type { TimelineService } from '../src/customers/timeline.service';
 import type { CampaignsService } from '../src/campaigns/campaigns.service';
 import type { SegmentsService } from '../src/segments/segments.service';
@@ -67,5 +68,6 @@ export interface ActivityDeps {
   reports: Pick<DailyDigestService, 'yesterday' | 'compute'>;
   /** The staff registry: who receives staff messages and alerts, and where to write to them. */
   staff: Pick<StaffService, 'list' | 'byId' | 'byPhone' | 'conversationWith' | 'rememberConversation'>;
+  deliveries: Pick<DeliveryReceiptsService, 'record' | 'awaitingReceipts'>;
   config: AppConfig;
 }

@@ -66,6 +66,7 @@ import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
 import { TimelineService } from './customers/timeline.service';
 import { ErasureService } from './customers/erasure.service';
+import { DeliveryReceiptsService } from './deliveries/delivery-receipts.service';
 import { SegmentsController } from './segments/segments.controller';
 import { SegmentsService } from './segments/segments.service';
 import { CampaignsController } from './campaigns/campaigns.controller';
@@ -127,6 +128,7 @@ export class AppModule {
     ];
     const api: Provider[] = [ErasureService, ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService, AutomationRunSweeper];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
+      DeliveryReceiptsService,
     return {
       module: AppModule,
       imports: [

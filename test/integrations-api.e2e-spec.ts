@@ -129,7 +129,8 @@ describe('integrations admin API', () => {
 
     expect(t.twilio.webhookConfiguration(SECOND_SID)).toMatchObject({
       preWebhookUrl: 'https://agent.example.test/api/twilio/webhook',
-      filters: ['onMessageAdd'],
+      postWebhookUrl: 'https://agent.example.test/api/twilio/webhook',
+      filters: ['onMessageAdd', 'onDeliveryUpdated'],
       method: 'POST',
     });
     const [row] = await rowsFor(SECOND_SID);

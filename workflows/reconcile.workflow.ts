@@ -8,7 +8,7 @@ const { reconcileInbound: findAndDeliverMissed } = proxyActivities<Activities>({
 });
 
 /** Run by the `reconcile-inbound` schedule: answers customer messages whose webhook never arrived. */
-export async function reconcileInbound(): Promise<{ checkedConversations: number; recovered: number }> {
+export async function reconcileInbound(): Promise<{ checkedConversations: number; recovered: number; receiptsRecovered?: number }> {
   return findAndDeliverMissed();
 }
 

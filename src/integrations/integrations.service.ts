@@ -156,15 +156,18 @@ export class IntegrationsService {
     return changed.length > 0;
   }
 
-  /** Sets the Conversations pre-action webhook to this agent, filtered to `onMessageAdd`. */
+  /**
+   * Points the Conversations webhooks at this agent: the pre-action one for `onMessageAdd` (messages,
+   * redaction) and the post-action one for `onDeliveryUpdated` (delivery receipts).
+   */
   async configureWebhook(id: string): Promise<string> {
     const { integration, authToken } = await this.resolveById(id);
     const url = `${this.config.publicBaseUrl}/api/twilio/webhook`;
     await this.twilio
       .get(integration.accountSid, authToken)
       .conversations.v1.configuration.webhooks()
-      .update({ preWebhookUrl: url, filters: ['onMessageAdd'], method: 'POST', target: 'webhook' });
-    this.logger.log(`Twilio Conversations pre-webhook of integration ${id} set to ${url}`);
+      .update({ preWebhookUrl: url, postWebhookUrl: url, filters: ['onMessageAdd', 'onDeliveryUpdated'], method: 'POST', target: 'webhook' });
+    this.logger.log(`Twilio Conversations webhooks of integration ${id} set to ${url}`);
     return url;
   }
 

@@ -36,9 +36,31 @@ export class TwilioWebhookService {
     private readonly screen: MessageScreenService,
   ) {}
 
+    private readonly deliveries: DeliveryReceiptsService,
   async handle(request: { params: WebhookParams; signature?: string; idempotencyToken?: string; originalUrl: string }): Promise<WebhookOutcome> {
     const receivedAt = new Date();
+  /**
+   * A delivery receipt (post-event `onDeliveryUpdated`): recorded once per receipt sid, its status
+   * merged into the message only forward. A repeat is answered as a duplicate; nothing is retried.
+   */
+  private async deliveryUpdated(integrationId: string, params: WebhookParams): Promise<WebhookOutcome> {
+    const checked = deliveryReceiptSchema.safeParse(params);
+    if (!checked.success) return { kind: 'ignored', reason: `malformed delivery receipt: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}` };
+    const r = checked.data;
+    const moved = await this.deliveries.record(integrationId, {
+      receiptSid: r.DeliveryReceiptSid, conversationSid: r.ConversationSid, messageSid: r.MessageSid, status: r.Status, errorCode: r.ErrorCode, updatedAt: r.DateUpdated,
+    }, 'webhook');
+    return moved ? { kind: 'accepted', delivered: true } : { kind: 'duplicate' };
+  }
+
+  /** Decides the request's outcome and counts it by event type and outcome kind. */
     const accountSid = field(request.params, 'AccountSid');
+    const outcome = await this.decide(request);
+    webhooksTotal.inc({ event: webhookEventLabel(field(request.params, 'EventType')), outcome: outcome.kind });
+    return outcome;
+  }
+
+  private async decide(request: { params: WebhookParams; signature?: string; idempotencyToken?: string; originalUrl: string }): Promise<WebhookOutcome> {
     const resolved = accountSid ? await this.integrations.resolveByAccountSid(accountSid) : null;
     if (!resolved) return { kind: 'forbidden', reason: 'unknown AccountSid' };
     const url = this.config.publicBaseUrl + request.originalUrl;
@@ -49,6 +71,7 @@ export class TwilioWebhookService {
     const eventType = field(request.params, 'EventType');
     if (!MESSAGE_EVENTS.includes(eventType as MessageEvent)) return { kind: 'ignored', reason: `event ${eventType ?? '(none)'}` };
     if (eventType !== integration.answeredEvent) return { kind: 'ignored', reason: `${eventType}: this integration answers ${integration.answeredEvent}` };
+    if (eventType === 'onDeliveryUpdated') return this.deliveryUpdated(integration.id, request.params);
     if (field(request.params, 'Author') === integration.agentIdentity) return { kind: 'ignored', reason: "the agent's own message" };
 
     // Blocked senders and redaction first: from here on the redacted text is the only one (the dedupe

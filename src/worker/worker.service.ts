@@ -7,6 +7,7 @@ import { EventStore } from '../events/event-store.service';
 import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
 import { FollowUpsService } from '../follow-ups/follow-ups.service';
 import { CustomersService } from '../customers/customers.service';
+import { DeliveryReceiptsService } from '../deliveries/delivery-receipts.service';
 import { SAFETY as PACER_SAFETY } from '../twilio/send-pacer';
 import { TimelineService } from '../customers/timeline.service';
 import { CampaignsService } from '../campaigns/campaigns.service';
@@ -81,6 +82,7 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly webhookDeliveries: WebhookDeliveriesService,
     private readonly followUps: FollowUpsService,
     private readonly customers: CustomersService,
+    private readonly deliveries: DeliveryReceiptsService,
     private readonly timelines: TimelineService,
     private readonly campaigns: CampaignsService,
     private readonly segments: SegmentsService,
@@ -124,6 +126,7 @@ export class WorkerService implements OnApplicationShutdown {
       webhookDeliveries: this.webhookDeliveries,
       followUps: this.followUps,
       customers: this.customers,
+      deliveries: this.deliveries,
       timelines: this.timelines,
       campaigns: this.campaigns,
       segments: this.segments,

@@ -21,6 +21,8 @@ export interface EmulatedMessage {
   mediaSid: string | undefined;
   contentSid: string | undefined;
   contentVariables: string | undefined;
+  /** Twilio's aggregated delivery (`{ total, sent, delivered, read, failed, undelivered }`, each "all" | "some" | "none"), as a test sets it. */
+  delivery?: Record<string, string | number>;
   index: number;
   dateCreated: Date;
   /** The `X-Twilio-Webhook-Enabled` request header, absent unless the caller asked for webhooks. */

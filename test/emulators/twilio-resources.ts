@@ -38,7 +38,7 @@ export function messageResource(message: EmulatedMessage, media: EmulatedMedia |
     date_created: iso8601(message.dateCreated),
     date_updated: iso8601(message.dateCreated),
     participant_sid: null,
-    delivery: null,
+    delivery: message.delivery ?? null,
     url,
     links: { delivery_receipts: `${url}/Receipts`, channel_metadata: `${url}/ChannelMetadata` },
   };
