@@ -1,3 +1,4 @@
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AlertsController } from './alerts/alerts.controller';
@@ -67,6 +68,9 @@ import { CustomersService } from './customers/customers.service';
 import { TimelineService } from './customers/timeline.service';
 import { ErasureService } from './customers/erasure.service';
 import { DeliveryReceiptsService } from './deliveries/delivery-receipts.service';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditService } from './audit/audit.service';
 import { SegmentsController } from './segments/segments.controller';
 import { SegmentsService } from './segments/segments.service';
 import { CampaignsController } from './campaigns/campaigns.controller';
