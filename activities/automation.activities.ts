@@ -74,7 +74,7 @@ export function createAutomationActivities(deps: ActivityDeps) {
       if (!conversation) return skipped('the customer has no conversation');
       const variables = renderVariables(input.variables as Parameters<typeof renderVariables>[0], profile);
       try {
-        const sent = await sendToConversation(deps, { ...conversation, idempotencyKey: input.key }, () => ({ contentSid: input.contentSid, contentVariables: JSON.stringify(variables) }));
+        const sent = await sendToConversation(deps, { ...conversation, idempotencyKey: input.key, kind: 'automation' }, () => ({ contentSid: input.contentSid, contentVariables: JSON.stringify(variables) }));
         await conversations.recordReply({
           ...conversation, author: sent.author, idempotencyKey: input.key, messageSid: sent.messageSid, acceptedAt: sent.acceptedAt,
           body: `[automation: template ${input.contentSid} ${JSON.stringify(variables)}]`, sentBy: `automation:${input.automationId}`,

@@ -65,7 +65,7 @@ export function createCampaignActivities(deps: ActivityDeps) {
       // A send began before (another attempt, or an earlier activity before an integration pause): look for it first.
       const lookFirst = await campaigns.markAttempt(input.campaignId, input.customerId);
       try {
-        const sent = await sendToConversation(deps, { integrationId: recipient.integrationId, conversationSid: recipient.conversationSid, idempotencyKey, lookFirst }, () => ({
+        const sent = await sendToConversation(deps, { integrationId: recipient.integrationId, conversationSid: recipient.conversationSid, idempotencyKey, lookFirst, kind: 'campaign' }, () => ({
           contentSid: campaign.contentSid,
           contentVariables: JSON.stringify(variables),
         }));

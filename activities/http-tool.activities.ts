@@ -7,7 +7,7 @@ import { TemplateError } from '../src/http-tools/url-template';
 import { guardedFetch, OutboundUrlError } from '../src/security/outbound-url';
 import type { ActivityDeps } from './deps';
 import { createMcpToolRunner } from './mcp-tool.activities';
-import { actionHash, type Preview, type ToolRunInput, type ToolRunOutput } from './tool.activities';
+import { actionHash, countToolCall, type Preview, type ToolRunInput, type ToolRunOutput } from './tool.activities';
 
 /** A custom tool's run: which tool, then what every tool run gets. */
 export type HttpToolRunInput = ToolRunInput & { tool: string };
@@ -22,8 +22,10 @@ export type HttpToolActivities = Pick<ReturnType<typeof createHttpToolActivities
  */
 export function createHttpToolRunner(deps: Pick<ActivityDeps, 'toolCalls' | 'config' | 'httpTools'>) {
   const { httpTools, toolCalls, config } = deps;
-  const recorder = (tool: string, input: Pick<ToolRunInput, 'scope' | 'callKey' | 'args'>) => (outcome: ToolCallOutcome, result: unknown) =>
-    toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
+  const recorder = (tool: string, input: Pick<ToolRunInput, 'scope' | 'callKey' | 'args'>) => (outcome: ToolCallOutcome, result: unknown) => {
+    countToolCall(tool, outcome);
+    return toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
+  };
 
   /** The tool's definition and the validated arguments; a deleted tool is a refusal the model reads. */
   async function load(name: string, args: unknown): Promise<{ tool: HttpToolDefinition; args: Record<string, unknown> } | { refused: string }> {

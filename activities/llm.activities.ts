@@ -9,6 +9,7 @@ import type { CheckedToolCall, ScratchMessage } from '../workflows/skill-definit
 import { checkToolCall, toolSchemas } from './tools';
 import { customToolSet } from '../src/http-tools/offered-tools';
 import type { ActivityDeps } from './deps';
+import { countToolCall } from './tool.activities';
 
 export type GeneratedReply = (
   | { kind: 'llm'; text: string; model: string }
@@ -143,6 +144,7 @@ export function createLlmActivities({ llm, integrations, alerts, policies, usage
         const calls = await Promise.all(reply.toolCalls.map(async (call): Promise<CheckedToolCall> => {
           const checked = custom?.check(call.name, call.arguments) ?? checkToolCall(call.name, call.arguments);
           if ('error' in checked) {
+            countToolCall(call.name, 'invalid');
             await toolCalls.record({ integrationId: input.integrationId, conversationSid: input.conversationSid, callKey: `${input.callKeyPrefix}:${call.id}`, tool: call.name.slice(0, 64), arguments: call.arguments.slice(0, 2000), outcome: 'invalid', result: { error: checked.error } });
             return { ...call, error: checked.error };
           }

@@ -7,7 +7,7 @@ import type { McpToolDefinition } from '../src/mcp/mcp-servers.service';
 import { MCP_TIMEOUT_SECONDS, readCallResult, splitOfferedName } from '../src/mcp/mcp-tools';
 import type { HttpToolRunInput } from './http-tool.activities';
 import type { ActivityDeps } from './deps';
-import { actionHash, type Preview, type ToolRunInput, type ToolRunOutput } from './tool.activities';
+import { actionHash, countToolCall, type Preview, type ToolRunInput, type ToolRunOutput } from './tool.activities';
 
 /** Left for the call inside the activity's timeout, so a slow server is our timeout (retried), not Temporal's. */
 const CALL_BUDGET_MS = (MCP_TIMEOUT_SECONDS - 2) * 1000;
@@ -21,8 +21,10 @@ const CALL_BUDGET_MS = (MCP_TIMEOUT_SECONDS - 2) * 1000;
  */
 export function createMcpToolRunner(deps: Pick<ActivityDeps, 'toolCalls' | 'config' | 'mcpServers'>) {
   const { mcpServers, toolCalls, config } = deps;
-  const recorder = (tool: string, input: Pick<ToolRunInput, 'scope' | 'callKey' | 'args'>) => (outcome: ToolCallOutcome, result: unknown) =>
-    toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
+  const recorder = (tool: string, input: Pick<ToolRunInput, 'scope' | 'callKey' | 'args'>) => (outcome: ToolCallOutcome, result: unknown) => {
+    countToolCall(tool, outcome);
+    return toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
+  };
 
   async function find(name: string): Promise<McpToolDefinition | undefined> {
     return splitOfferedName(name) ? mcpServers.definition(name) : undefined;

@@ -3,6 +3,7 @@ import { Refusal } from '../src/common/refusal';
 import type { ToolCallOutcome, ToolCallRecord } from '../src/conversations/tool-calls.service';
 import type { CustomerScope } from '../src/orders/orders.service';
 import type { BusinessProcess } from '../workflows/skill-definitions';
+import { toolCallsTotal } from '../src/metrics/metrics';
 import type { ActivityDeps } from './deps';
 import { TOOLS, toolNamed } from './tools';
 import type { ToolContext, ToolDefinition } from './tools/tool';
@@ -44,8 +45,10 @@ export const actionHash = (tool: string, args: unknown, callKey: string, quote?:
 export function createToolRunner({ toolCalls, knowledge, products, orders, settings, appointments, returns, customers, followUps, config }: ActivityDeps) {
   const services = { knowledge, products, orders, settings, appointments, returns, customers, followUps, config };
   const context = (input: Pick<ToolRunInput, 'scope' | 'language' | 'actionKey' | 'quote' | 'callKey'>): ToolContext => ({ scope: input.scope, language: input.language, services, actionKey: input.actionKey, quote: input.quote, callKey: input.callKey });
-  const recorder = (tool: string, input: { scope: CustomerScope; callKey: string; args: unknown }) => (outcome: ToolCallOutcome, result: unknown) =>
-    toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
+  const recorder = (tool: string, input: { scope: CustomerScope; callKey: string; args: unknown }) => (outcome: ToolCallOutcome, result: unknown) => {
+    countToolCall(tool, outcome);
+    return toolCalls.record({ integrationId: input.scope.integrationId, conversationSid: input.scope.conversationSid, callKey: input.callKey, tool, arguments: input.args, outcome, result });
+  };
 
   async function run(tool: ToolDefinition<unknown>, input: ToolRunInput): Promise<ToolRunOutput> {
     const record = recorder(tool.name, input);
@@ -91,6 +94,11 @@ export function createToolRunner({ toolCalls, knowledge, products, orders, setti
   return { run, preview };
 }
 
+/** Counts a recorded tool call outcome; a name outside the registry (HTTP and MCP tools) is `custom`, so labels stay bounded. */
+export function countToolCall(tool: string, outcome: ToolCallOutcome): void {
+  toolCallsTotal.inc({ tool: toolNamed(tool) ? tool : 'custom', outcome });
+}
+
 export type Preview = { summary: string; quote?: Record<string, unknown>; hash: string; expiresInMs: number } | { refused: string };
 
 export function createToolActivities(deps: ActivityDeps) {
@@ -103,6 +111,7 @@ export function createToolActivities(deps: ActivityDeps) {
 
     /** Records an outcome the workflow decided (declined, expired, limited, failed, the hand-off). */
     async recordToolCall(call: ToolCallRecord): Promise<void> {
+      countToolCall(call.tool, call.outcome);
       await deps.toolCalls.record(call);
     },
   };

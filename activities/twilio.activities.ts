@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Alert } from '../src/alerts/alerts.service';
 import { isPermanentTwilioError, isTwilioAuthError, twilioErrorInfo } from '../src/twilio/twilio-errors';
+import { messagesSentTotal, type SendKind } from '../src/metrics/metrics';
 import type { ActivityDeps } from './deps';
 
 export interface SendInput {
@@ -36,7 +37,7 @@ export const SendFailure = {
 export function createTwilioActivities(deps: ActivityDeps) {
   return {
     async sendReply(input: SendInput): Promise<SendResult> {
-      return sendToConversation(deps, input, (integration) => {
+      return sendToConversation(deps, { ...input, kind: input.asTemplate ? 'template' : 'reply' }, (integration) => {
         if (!input.asTemplate) return { body: input.body };
         if (!integration.templateContentSid) {
           throw ApplicationFailure.create({ message: 'No template is configured for this integration', type: SendFailure.rejected, nonRetryable: true });
@@ -53,9 +54,26 @@ export function createTwilioActivities(deps: ActivityDeps) {
  * local; every other Twilio error becomes what the policy retries or gives up on. Sent once per key.
  */
 export async function sendToConversation(
+  deps: Pick<ActivityDeps, 'integrations' | 'twilio' | 'alerts'>,
+  target: { integrationId: string; conversationSid: string; idempotencyKey: string; lookFirst?: boolean; kind?: SendKind },
+  content: (integration: { templateContentSid: string | null }) => { body?: string; contentSid?: string; contentVariables?: string },
+): Promise<SendResult> {
+  // Counted per attempt: a send retried twice then accepted is two `failed` and one `ok`.
+  const kind = target.kind ?? 'reply';
+  try {
+    const sent = await send(deps, target, content);
+    messagesSentTotal.inc({ kind, outcome: 'ok' });
+    return sent;
+  } catch (err) {
+    messagesSentTotal.inc({ kind, outcome: 'failed' });
+    throw err;
+  }
+}
+
+async function send(
   { integrations, twilio, alerts }: Pick<ActivityDeps, 'integrations' | 'twilio' | 'alerts'>,
   target: { integrationId: string; conversationSid: string; idempotencyKey: string; lookFirst?: boolean },
-  content: (integration: { templateContentSid: string | null }) => { body?: string; contentSid?: string; contentVariables?: string },
+  content: Parameters<typeof sendToConversation>[2],
 ): Promise<SendResult> {
   const { integration, authToken } = await integrations.resolveById(target.integrationId);
   const author = integration.agentIdentity;

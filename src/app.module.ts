@@ -83,6 +83,9 @@ import { DailyDigestService } from './reports/daily-digest.service';
 import { ReportsController } from './reports/reports.controller';
 import { StaffController } from './staff/staff.controller';
 import { StaffService } from './staff/staff.service';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsGuard } from './metrics/metrics.guard';
+import { MetricsService } from './metrics/metrics.service';
 
 export interface ProcessRoles {
   /** The HTTP api: webhook, admin API, inbox redelivery. */
@@ -129,10 +132,10 @@ export class AppModule {
       ConversationSummariesService,
       DailyDigestService,
       StaffService,
-    ];
-    const api: Provider[] = [ErasureService, ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService, AutomationRunSweeper];
-    const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
       DeliveryReceiptsService,
+    ];
+    const api: Provider[] = [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, ErasureService, ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService, AutomationRunSweeper, MetricsService, MetricsGuard];
+    const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
     return {
       module: AppModule,
       imports: [
@@ -144,7 +147,7 @@ export class AppModule {
       ],
       controllers: roles.api
         ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController,
-            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, McpServersController, WebhooksController, EventsController, FollowUpsController, ReportsController, AutomationsController, StaffController]
+            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, McpServersController, WebhooksController, EventsController, FollowUpsController, ReportsController, AutomationsController, StaffController, MetricsController, AuditController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

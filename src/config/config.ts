@@ -52,6 +52,7 @@ const schema = z
     TEMPORAL_CLI_PATH: optionalString,
     TEMPORAL_TASK_QUEUE: optionalString.transform((v) => v ?? 'whatsapp-agent'),
     TEMPORAL_API_KEY: optionalString,
+    TEMPORAL_METRICS_PORT: integer(0, 0, 65535),
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: optionalUrl,
     OPENAI_MODEL: optionalString.transform((v) => v ?? 'gpt-4o-mini'),
@@ -68,6 +69,9 @@ const schema = z
     ),
     TWILIO_API_BASE_URL: optionalUrl,
     ADMIN_API_KEY: optionalString.pipe(
+      z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    ),
+    METRICS_TOKEN: optionalString.pipe(
       z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
     ),
     CREDENTIALS_KEY: optionalString.pipe(
@@ -201,6 +205,8 @@ export interface AppConfig {
   highValueOrderAmount: number | null;
   /** The daily digest to owners: when it is sent (`HH:MM`, null = never) and the time zone of that time and of its days. */
   dailyDigest: { time: string | null; timeZone: string };
+  /** `GET /metrics` also accepts this bearer token; the worker serves the Temporal SDK's metrics on `temporalPort` (null = off). */
+  metrics: { token?: string; temporalPort: number | null };
 }
 
 export class ConfigError extends Error {
@@ -292,5 +298,6 @@ function toAppConfig(env: Env): AppConfig {
     allowPrivateUrls: env.ALLOW_PRIVATE_URLS,
     highValueOrderAmount: env.HIGH_VALUE_ORDER_AMOUNT ?? null,
     dailyDigest: { time: env.DAILY_DIGEST_TIME === 'off' ? null : env.DAILY_DIGEST_TIME, timeZone: env.DAILY_DIGEST_TIME_ZONE },
+    metrics: { token: env.METRICS_TOKEN, temporalPort: env.TEMPORAL_METRICS_PORT || null },
   };
 }

@@ -3,6 +3,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { queryRows } from '../database/sql';
+import { replyLatencySeconds } from '../metrics/metrics';
 import type { ConversationStatus, InboundMessage, StatusChangeCause } from '../../workflows/definitions';
 import { detectLanguage } from '../../workflows/replies';
 
@@ -115,15 +116,17 @@ export class ConversationsService {
     );
     if (!conversation) throw new Error(`Conversation ${reply.conversationSid} is not recorded`);
     const latency = reply.firstReceivedAt ? Math.max(0, Date.parse(reply.acceptedAt) - Date.parse(reply.firstReceivedAt)) : null;
-    await this.db.query(
+    const inserted = await queryRows<{ id: string }>(this.db,
       `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status, error_code, sent_by)
        VALUES ($1, $2, $3, 'outbound', COALESCE($4, (SELECT agent_identity FROM integrations WHERE id = $2)), $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT ON CONSTRAINT messages_integration_dedupe DO NOTHING`,
+       ON CONFLICT ON CONSTRAINT messages_integration_dedupe DO NOTHING RETURNING id`,
       [
         randomUUID(), reply.integrationId, conversation.id, reply.author ?? null, reply.body, reply.idempotencyKey, reply.messageSid ?? null, reply.acceptedAt,
         reply.messageSid ? latency : null, reply.messageSid ? 'accepted' : 'held', reply.heldReason ?? null, reply.sentBy,
       ],
     );
+    // Only the agent's replies Twilio accepted, once each: a retried activity finds the row already there.
+    if (inserted.length > 0 && reply.messageSid && latency !== null) replyLatencySeconds.observe(latency / 1000);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import type { HistoryEntry } from '../conversations/conversations.service';
 import type { ScratchMessage } from '../../workflows/skill-definitions';
+import { llmRequestSeconds, llmTokensTotal } from '../metrics/metrics';
 
 export interface ReplyRequest {
   businessName: string;
@@ -95,7 +96,7 @@ export class LlmService {
     let completionTokens = 0;
     for (let round = 0; ; round++) {
       const lastRound = round >= MAX_TOOL_ROUNDS;
-      const completion = await client.chat.completions.create({
+      const completion = await this.complete(client, {
         model: this.config.openai.model,
         messages,
         ...(lastRound ? {} : { tools: [ESCALATE_TOOL] }),
@@ -134,7 +135,7 @@ export class LlmService {
           : { role: 'assistant', content: m.content, tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) },
       ),
     ];
-    const completion = await this.requireClient().chat.completions.create({
+    const completion = await this.complete(this.requireClient(), {
       model: this.config.openai.model,
       messages,
       ...(request.tools ? { tools: request.tools } : {}),
@@ -152,7 +153,7 @@ export class LlmService {
 
   /** "A person will take over", phrased by the model in the language the customer writes in. */
   async handoffNotice(request: { businessName: string; messages: string[] }): Promise<LlmReply> {
-    const completion = await this.requireClient().chat.completions.create({
+    const completion = await this.complete(this.requireClient(), {
       model: this.config.openai.model,
       messages: [
         {
@@ -171,7 +172,7 @@ export class LlmService {
 
   /** A note for the team (a conversation's summary): instructions and a text, no tools. Never sent to a customer. */
   async summarize(request: { system: string; text: string }): Promise<LlmReply> {
-    const completion = await this.requireClient().chat.completions.create({
+    const completion = await this.complete(this.requireClient(), {
       model: this.config.openai.model,
       messages: [
         { role: 'system', content: request.system },
@@ -181,6 +182,21 @@ export class LlmService {
     const text = completion.choices[0]?.message?.content?.trim();
     if (!text) throw new Error('The language model returned an empty summary');
     return { text, model: completion.model, promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
+  }
+
+  /** One chat completion, timed and its tokens counted by the model asked for (the configured one) and outcome. */
+  private async complete(client: OpenAI, params: OpenAI.ChatCompletionCreateParamsNonStreaming): Promise<OpenAI.ChatCompletion> {
+    const stop = llmRequestSeconds.startTimer({ model: params.model });
+    try {
+      const completion = await client.chat.completions.create(params);
+      stop({ outcome: 'ok' });
+      llmTokensTotal.inc({ model: params.model, type: 'prompt' }, completion.usage?.prompt_tokens ?? 0);
+      llmTokensTotal.inc({ model: params.model, type: 'completion' }, completion.usage?.completion_tokens ?? 0);
+      return completion;
+    } catch (err) {
+      stop({ outcome: 'error' });
+      throw err;
+    }
   }
 
   private requireClient(): OpenAI {

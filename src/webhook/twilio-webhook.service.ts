@@ -6,6 +6,8 @@ import { InboxService } from '../inbox/inbox.service';
 import { IntegrationsService } from '../integrations/integrations.service';
 import { MessageScreenService } from '../policies/message-screen.service';
 import { TemporalClientService } from '../temporal/temporal-client.service';
+import { webhookEventLabel, webhooksTotal } from '../metrics/metrics';
+import { DeliveryReceiptsService, deliveryReceiptSchema } from '../deliveries/delivery-receipts.service';
 import { field, MESSAGE_EVENTS, type MessageEvent, readMessageEvent, type WebhookParams } from './webhook-event';
 
 export const WEBHOOK_PATH = '/api/twilio/webhook';
@@ -34,11 +36,9 @@ export class TwilioWebhookService {
     private readonly inbox: InboxService,
     private readonly temporal: TemporalClientService,
     private readonly screen: MessageScreenService,
+    private readonly deliveries: DeliveryReceiptsService,
   ) {}
 
-    private readonly deliveries: DeliveryReceiptsService,
-  async handle(request: { params: WebhookParams; signature?: string; idempotencyToken?: string; originalUrl: string }): Promise<WebhookOutcome> {
-    const receivedAt = new Date();
   /**
    * A delivery receipt (post-event `onDeliveryUpdated`): recorded once per receipt sid, its status
    * merged into the message only forward. A repeat is answered as a duplicate; nothing is retried.
@@ -54,13 +54,15 @@ export class TwilioWebhookService {
   }
 
   /** Decides the request's outcome and counts it by event type and outcome kind. */
-    const accountSid = field(request.params, 'AccountSid');
+  async handle(request: { params: WebhookParams; signature?: string; idempotencyToken?: string; originalUrl: string }): Promise<WebhookOutcome> {
     const outcome = await this.decide(request);
     webhooksTotal.inc({ event: webhookEventLabel(field(request.params, 'EventType')), outcome: outcome.kind });
     return outcome;
   }
 
   private async decide(request: { params: WebhookParams; signature?: string; idempotencyToken?: string; originalUrl: string }): Promise<WebhookOutcome> {
+    const receivedAt = new Date();
+    const accountSid = field(request.params, 'AccountSid');
     const resolved = accountSid ? await this.integrations.resolveByAccountSid(accountSid) : null;
     if (!resolved) return { kind: 'forbidden', reason: 'unknown AccountSid' };
     const url = this.config.publicBaseUrl + request.originalUrl;
@@ -69,9 +71,9 @@ export class TwilioWebhookService {
 
     const { integration } = resolved;
     const eventType = field(request.params, 'EventType');
+    if (eventType === 'onDeliveryUpdated') return this.deliveryUpdated(integration.id, request.params);
     if (!MESSAGE_EVENTS.includes(eventType as MessageEvent)) return { kind: 'ignored', reason: `event ${eventType ?? '(none)'}` };
     if (eventType !== integration.answeredEvent) return { kind: 'ignored', reason: `${eventType}: this integration answers ${integration.answeredEvent}` };
-    if (eventType === 'onDeliveryUpdated') return this.deliveryUpdated(integration.id, request.params);
     if (field(request.params, 'Author') === integration.agentIdentity) return { kind: 'ignored', reason: "the agent's own message" };
 
     // Blocked senders and redaction first: from here on the redacted text is the only one (the dedupe

@@ -97,7 +97,7 @@ export class WorkerService implements OnApplicationShutdown {
    * workers stop. `workflowBundle` lets tests reuse one prebuilt bundle; otherwise the sources are bundled.
    */
   async run(opts: { workflowBundle?: WorkerOptions['workflowBundle'] } = {}): Promise<void> {
-    installQuietRuntime();
+    installQuietRuntime(this.config.metrics.temporalPort);
     const connection = await this.connectWhenReachable();
     if (!connection) return;
     this.connection = connection;
@@ -216,10 +216,15 @@ async function waitStopped(worker: Worker): Promise<void> {
   while (!['STOPPED', 'FAILED'].includes(worker.getState())) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** The SDK logs at WARN and above; the application's own logs say what happened. Once per process. */
-function installQuietRuntime(): void {
+/**
+ * The SDK logs at WARN and above; the application's own logs say what happened. Once per process.
+ * With TEMPORAL_METRICS_PORT the SDK serves its own metrics (task slots, poll and schedule-to-start
+ * latencies, cache) for Prometheus at :port/metrics, whichever process role runs the worker.
+ */
+function installQuietRuntime(metricsPort: number | null): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const metrics = metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } : {};
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: metrics });
   } catch {
     /* already installed in this process */
   }
