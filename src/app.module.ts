@@ -87,6 +87,11 @@ import { MetricsController } from './metrics/metrics.controller';
 import { MetricsGuard } from './metrics/metrics.guard';
 import { MetricsService } from './metrics/metrics.service';
 
+import { DashboardController } from './dashboard/dashboard.controller';
+import { DashboardService } from './dashboard/dashboard.service';
+import { OperationsService } from './dashboard/operations.service';
+import { DiagnosticsController } from './diagnostics/diagnostics.controller';
+import { DiagnosticsService } from './diagnostics/diagnostics.service';
 export interface ProcessRoles {
   /** The HTTP api: webhook, admin API, inbox redelivery. */
   api: boolean;
@@ -134,7 +139,7 @@ export class AppModule {
       StaffService,
       DeliveryReceiptsService,
     ];
-    const api: Provider[] = [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, ErasureService, ApiKeysService, ApiKeyGuard, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService, AutomationRunSweeper, MetricsService, MetricsGuard];
+    const api: Provider[] = [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, ErasureService, ApiKeysService, ApiKeyGuard, AdminRateLimiter, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService, AutomationRunSweeper, MetricsService, MetricsGuard, DashboardService, OperationsService, DiagnosticsService];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
     return {
       module: AppModule,
@@ -147,7 +152,7 @@ export class AppModule {
       ],
       controllers: roles.api
         ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController,
-            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, McpServersController, WebhooksController, EventsController, FollowUpsController, ReportsController, AutomationsController, StaffController, MetricsController, AuditController]
+            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, McpServersController, WebhooksController, EventsController, FollowUpsController, ReportsController, AutomationsController, StaffController, MetricsController, AuditController, DashboardController, DiagnosticsController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

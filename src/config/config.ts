@@ -32,6 +32,21 @@ const integer = (fallback: number, min: number, max: number) =>
       .transform((v) => v ?? fallback),
   );
 
+/** `{"model": {"input": USD per 1M prompt tokens, "output": USD per 1M completion tokens}}`, for the dashboard's cost estimate. */
+const llmPrices = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return {};
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON such as {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }), { message: 'must map model names to {"input": USD per 1M tokens, "output": USD per 1M tokens}' }));
+
 const schema = z
   .object({
     PORT: integer(3000, 0, 65535),
@@ -121,6 +136,7 @@ const schema = z
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
     const set = twilioVars.filter((name) => env[name] !== undefined);
+    LLM_PRICES: optionalString.pipe(llmPrices),
     if (set.length > 0 && set.length < twilioVars.length) {
       for (const name of twilioVars.filter((n) => env[n] === undefined)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `is required when ${set.join(', ')} is set` });
@@ -217,6 +233,8 @@ export class ConfigError extends Error {
 }
 
 /** Reads and validates the environment; throws a ConfigError listing every problem by variable name. */
+  /** USD per million prompt (`input`) and completion (`output`) tokens, by model; the dashboard estimates cost from it. */
+  llmPrices: Record<string, { input: number; output: number }>;
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
@@ -301,3 +319,4 @@ function toAppConfig(env: Env): AppConfig {
     metrics: { token: env.METRICS_TOKEN, temporalPort: env.TEMPORAL_METRICS_PORT || null },
   };
 }
+    llmPrices: env.LLM_PRICES,

@@ -8,6 +8,8 @@ const FILES: Record<string, { file: string; type: string }> = {
   'console.html': { file: 'console.html', type: 'text/html; charset=utf-8' },
   'console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
   'console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
+  'dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
+  'dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
 };
 
 const STATIC_DIR = join(__dirname, 'static');

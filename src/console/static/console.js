@@ -60,6 +60,14 @@
     $('console-view').hidden = false;
     selectTab(state.tab);
     poll();
+    openFromHash();
+    document.dispatchEvent(new CustomEvent('console:signed-in', { detail: state.me }));
+  }
+
+  // A link to #conversation=<ConversationSid> (the dashboard's error log) opens that conversation.
+  function openFromHash() {
+    const match = /^#conversation=(CH[0-9a-fA-F]{32})$/.exec(location.hash);
+    if (match && state.me) open(match[1]);
   }
 
   function signOut() {
