@@ -7,6 +7,7 @@ import { IntegrationsService } from '../integrations/integrations.service';
 import { MessageScreenService } from '../policies/message-screen.service';
 import { TemporalClientService } from '../temporal/temporal-client.service';
 import { webhookEventLabel, webhooksTotal } from '../metrics/metrics';
+import { isSignedByTwilio } from './webhook-signature';
 import { DeliveryReceiptsService, deliveryReceiptSchema } from '../deliveries/delivery-receipts.service';
 import { field, MESSAGE_EVENTS, type MessageEvent, readMessageEvent, type WebhookParams } from './webhook-event';
 
@@ -65,8 +66,7 @@ export class TwilioWebhookService {
     const accountSid = field(request.params, 'AccountSid');
     const resolved = accountSid ? await this.integrations.resolveByAccountSid(accountSid) : null;
     if (!resolved) return { kind: 'forbidden', reason: 'unknown AccountSid' };
-    const url = this.config.publicBaseUrl + request.originalUrl;
-    const signed = request.signature !== undefined && resolved.signingTokens.some((token) => twilio.validateRequest(token, request.signature!, url, request.params));
+    const signed = isSignedByTwilio({ publicBaseUrl: this.config.publicBaseUrl, originalUrl: request.originalUrl, signature: request.signature, params: request.params, signingTokens: resolved.signingTokens });
     if (!signed) return { kind: 'forbidden', reason: 'signature does not match' };
 
     const { integration } = resolved;
