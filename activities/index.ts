@@ -6,6 +6,7 @@ import { createEventActivities } from './event.activities';
 import { createFollowUpActivities } from './follow-up.activities';
 import { createAutomationActivities } from './automation.activities';
 import { createReportActivities } from './report.activities';
+import { createTokenAgeActivities } from './token-age.activities';
 import { createStaffActivities } from './staff.activities';
 import { createSummaryActivities } from './summary.activities';
 import { createHttpToolActivities } from './http-tool.activities';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAutomationActivities(deps),
     ...createSummaryActivities(deps),
     ...createReportActivities(deps),
+    ...createTokenAgeActivities(deps),
     ...createStaffActivities(deps),
   };
 }

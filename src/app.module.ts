@@ -6,6 +6,7 @@ import { AlertsService } from './alerts/alerts.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeysService } from './auth/api-keys.service';
+import { AdminRateLimiter } from './auth/admin-rate-limit';
 import type { AppConfig } from './config/config';
 import { APP_CONFIG } from './common/tokens';
 import { ConversationsController } from './conversations/conversations.controller';
@@ -86,12 +87,12 @@ import { StaffService } from './staff/staff.service';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsGuard } from './metrics/metrics.guard';
 import { MetricsService } from './metrics/metrics.service';
-
 import { DashboardController } from './dashboard/dashboard.controller';
 import { DashboardService } from './dashboard/dashboard.service';
 import { OperationsService } from './dashboard/operations.service';
 import { DiagnosticsController } from './diagnostics/diagnostics.controller';
 import { DiagnosticsService } from './diagnostics/diagnostics.service';
+
 export interface ProcessRoles {
   /** The HTTP api: webhook, admin API, inbox redelivery. */
   api: boolean;

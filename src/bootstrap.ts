@@ -7,6 +7,7 @@ import type { AppConfig } from './config/config';
 import { ImportService } from './import/import.service';
 import { IntegrationsService } from './integrations/integrations.service';
 import { isStripeWebhook } from './payments/stripe-webhook.controller';
+import { appLogger } from './logging/json-logger';
 import { WorkerService } from './worker/worker.service';
 
 export interface RunningApp {
@@ -24,7 +25,8 @@ export interface RunningApp {
  */
 export async function startApp(config: AppConfig, roles: ProcessRoles, opts: { workflowBundle?: WorkerOptions['workflowBundle']; logger?: false } = {}): Promise<RunningApp> {
   const module = AppModule.register(config, roles);
-  const logger = opts.logger === false ? false : undefined;
+  // Nest makes it the static Logger's target too: every `new Logger(…)` writes in the same format.
+  const logger = opts.logger === false ? false : appLogger(config);
   let context: INestApplicationContext;
   let url: string | undefined;
   if (roles.api) {

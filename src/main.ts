@@ -5,6 +5,7 @@ import { startApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
 import { localSecretPath, resolveLocalSecrets } from './security/local-secrets';
 import { type EmbeddedTemporal, startEmbeddedTemporal } from './temporal/embedded-temporal';
+import { installQuietRuntime } from './worker/worker.service';
 
 /**
  * `npm start`: everything on one machine. An embedded Temporal dev server (unless TEMPORAL_ADDRESS),
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   config = { ...config, dataDir: resolve(config.dataDir) };
   if (!config.databaseUrl) config = resolveLocalSecrets(config);
 
+  // Before the embedded server: starting it would install the SDK's runtime with its defaults (INFO, no metrics, not JSON).
+  installQuietRuntime(config.metrics.temporalPort, config);
   let temporal: EmbeddedTemporal | undefined;
   if (!config.temporal.address) {
     temporal = await startEmbeddedTemporal({

@@ -242,7 +242,8 @@ export interface Alert {
     | 'follow_up_due' // a staff follow-up about a customer (POST /api/follow-ups, audience staff) is due
     | 'automation' // an automation rule's notify_staff action (POST /api/automations)
     | 'high_value_order' // an order paid with a total of at least HIGH_VALUE_ORDER_AMOUNT
-    | 'negative_sentiment'; // a customer's message reads clearly angry (once per conversation a day)
+    | 'negative_sentiment' // a customer's message reads clearly angry (once per conversation a day)
+    | 'token_old'; // an integration's Twilio auth token is older than TOKEN_MAX_AGE_DAYS (once per token)
   message: string;
   createdAt: string;
 }

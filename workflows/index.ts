@@ -12,4 +12,5 @@ export { webhookDelivery } from './webhook-delivery.workflow';
 export { followUpWorkflow } from './follow-up.workflow';
 export { automationRun } from './automation.workflow';
 export { dailyDigest } from './daily-digest.workflow';
+export { tokenAgeCheck } from './token-age.workflow';
 export { staffMessage } from './staff-notify';

@@ -29,7 +29,7 @@ export class AuditService {
 
   /** Records an entry; a failure to record is logged, never turned into a failed request. */
   async record(entry: AuditEntry): Promise<void> {
-    const outcome = entry.status < 400 ? 'ok' : entry.status === 401 || entry.status === 403 ? 'refused' : 'failed';
+    const outcome = entry.status < 400 ? 'ok' : entry.status === 401 || entry.status === 403 || entry.status === 429 ? 'refused' : 'failed';
     try {
       await this.db.query(
         `INSERT INTO audit_log (id, actor_id, actor_name, actor_role, method, route, path, status, outcome, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

@@ -98,6 +98,10 @@ const schema = z
     ALERT_WEBHOOK_URL: optionalUrl,
     ANALYTICS_DATABASE_URL: optionalString,
     LOG_MESSAGE_BODIES: booleanFlag(false),
+    NODE_ENV: optionalString,
+    LOG_FORMAT: optionalString.pipe(z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).optional()),
+    ADMIN_RATE_LIMIT_PER_MINUTE: integer(600, 0, 1_000_000),
+    TOKEN_MAX_AGE_DAYS: integer(90, 0, 3650),
     COALESCE_WINDOW_MS: integer(1500, 0, 60_000),
     REDELIVERY_INTERVAL_MS: integer(5000, 100, 3_600_000),
     TOKEN_ROTATION_WINDOW_MINUTES: integer(60, 0, 7 * 24 * 60),
@@ -132,11 +136,11 @@ const schema = z
       z.union([z.literal('off'), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (e.g. 08:00) or off' })]),
     ),
     DAILY_DIGEST_TIME_ZONE: optionalString.transform((v) => v ?? 'UTC').refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' }),
+    LLM_PRICES: optionalString.pipe(llmPrices),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
     const set = twilioVars.filter((name) => env[name] !== undefined);
-    LLM_PRICES: optionalString.pipe(llmPrices),
     if (set.length > 0 && set.length < twilioVars.length) {
       for (const name of twilioVars.filter((n) => env[n] === undefined)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `is required when ${set.join(', ')} is set` });
@@ -189,6 +193,12 @@ export interface AppConfig {
   alertWebhookUrl?: string;
   analyticsDatabaseUrl?: string;
   logMessageBodies: boolean;
+  /** One JSON object per line (redacted), or Nest's readable lines; JSON by default with NODE_ENV=production. */
+  logFormat: 'json' | 'pretty';
+  /** Admin API calls one key may make per minute, in each api process; 0 = no limit. */
+  adminRateLimitPerMinute: number;
+  /** An integration's Twilio auth token older than this raises `token_old` once; 0 = never. */
+  tokenMaxAgeDays: number;
   coalesceWindowMs: number;
   redeliveryIntervalMs: number;
   tokenRotationWindowMinutes: number;
@@ -223,6 +233,8 @@ export interface AppConfig {
   dailyDigest: { time: string | null; timeZone: string };
   /** `GET /metrics` also accepts this bearer token; the worker serves the Temporal SDK's metrics on `temporalPort` (null = off). */
   metrics: { token?: string; temporalPort: number | null };
+  /** USD per million prompt (`input`) and completion (`output`) tokens, by model; the dashboard estimates cost from it. */
+  llmPrices: Record<string, { input: number; output: number }>;
 }
 
 export class ConfigError extends Error {
@@ -233,8 +245,6 @@ export class ConfigError extends Error {
 }
 
 /** Reads and validates the environment; throws a ConfigError listing every problem by variable name. */
-  /** USD per million prompt (`input`) and completion (`output`) tokens, by model; the dashboard estimates cost from it. */
-  llmPrices: Record<string, { input: number; output: number }>;
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
@@ -280,6 +290,9 @@ function toAppConfig(env: Env): AppConfig {
     alertWebhookUrl: env.ALERT_WEBHOOK_URL,
     analyticsDatabaseUrl: env.ANALYTICS_DATABASE_URL,
     logMessageBodies: env.LOG_MESSAGE_BODIES,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    adminRateLimitPerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE,
+    tokenMaxAgeDays: env.TOKEN_MAX_AGE_DAYS,
     coalesceWindowMs: env.COALESCE_WINDOW_MS,
     redeliveryIntervalMs: env.REDELIVERY_INTERVAL_MS,
     tokenRotationWindowMinutes: env.TOKEN_ROTATION_WINDOW_MINUTES,
@@ -317,6 +330,6 @@ function toAppConfig(env: Env): AppConfig {
     highValueOrderAmount: env.HIGH_VALUE_ORDER_AMOUNT ?? null,
     dailyDigest: { time: env.DAILY_DIGEST_TIME === 'off' ? null : env.DAILY_DIGEST_TIME, timeZone: env.DAILY_DIGEST_TIME_ZONE },
     metrics: { token: env.METRICS_TOKEN, temporalPort: env.TEMPORAL_METRICS_PORT || null },
+    llmPrices: env.LLM_PRICES,
   };
 }
-    llmPrices: env.LLM_PRICES,

@@ -29,6 +29,10 @@ export class IntegrationEntity {
   @Column('timestamptz', { name: 'previous_auth_token_valid_until', nullable: true })
   previousAuthTokenValidUntil!: Date | null;
 
+  /** When the current auth token was set: `token_old` is raised once it is older than TOKEN_MAX_AGE_DAYS. */
+  @Column('timestamptz', { name: 'auth_token_set_at' })
+  authTokenSetAt!: Date;
+
   @Column('text', { name: 'phone_number' })
   phoneNumber!: string;
 

@@ -96,7 +96,9 @@ export class IntegrationsService {
     if (!integration) return null; // unknown senders are not cached: they could fill the cache
     const value = this.resolve(integration);
     if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
-    this.cache.set(accountSid, { value, expires: Date.now() + CACHE_TTL_MS });
+    // The previous token stops validating when its window closes, not up to a cache lifetime later.
+    const rotationEnds = value.signingTokens.length > 1 ? integration.previousAuthTokenValidUntil!.getTime() : Infinity;
+    this.cache.set(accountSid, { value, expires: Math.min(Date.now() + CACHE_TTL_MS, rotationEnds) });
     return value;
   }
 
@@ -119,6 +121,7 @@ export class IntegrationsService {
       integration.previousAuthTokenEncrypted = integration.authTokenEncrypted;
       integration.previousAuthTokenValidUntil = new Date(Date.now() + this.config.tokenRotationWindowMinutes * 60_000);
       integration.authTokenEncrypted = this.cipher.encrypt(changes.authToken);
+      integration.authTokenSetAt = new Date();
     }
     if (changes.name !== undefined) integration.name = changes.name;
     if (changes.phoneNumber !== undefined) integration.phoneNumber = whatsappAddress(changes.phoneNumber);
@@ -189,6 +192,7 @@ export class IntegrationsService {
       kind: input.kind,
       accountSid: input.accountSid,
       authTokenEncrypted: this.cipher.encrypt(input.authToken),
+      authTokenSetAt: new Date(),
       previousAuthTokenEncrypted: null,
       previousAuthTokenValidUntil: null,
       phoneNumber: whatsappAddress(input.phoneNumber),

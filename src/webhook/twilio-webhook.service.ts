@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import twilio from 'twilio';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
 import { InboxService } from '../inbox/inbox.service';
@@ -7,8 +6,8 @@ import { IntegrationsService } from '../integrations/integrations.service';
 import { MessageScreenService } from '../policies/message-screen.service';
 import { TemporalClientService } from '../temporal/temporal-client.service';
 import { webhookEventLabel, webhooksTotal } from '../metrics/metrics';
-import { isSignedByTwilio } from './webhook-signature';
 import { DeliveryReceiptsService, deliveryReceiptSchema } from '../deliveries/delivery-receipts.service';
+import { isSignedByTwilio } from './webhook-signature';
 import { field, MESSAGE_EVENTS, type MessageEvent, readMessageEvent, type WebhookParams } from './webhook-event';
 
 export const WEBHOOK_PATH = '/api/twilio/webhook';

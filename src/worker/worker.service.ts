@@ -17,6 +17,7 @@ import { ConversationSummariesService } from '../reports/conversation-summaries.
 import { DailyDigestService } from '../reports/daily-digest.service';
 import { StaffService } from '../staff/staff.service';
 import { ensureDailyDigestSchedule } from '../reports/digest-schedule';
+import { ensureTokenAgeSchedule } from '../integrations/token-age-schedule';
 import { ProductsService } from '../catalogue/products.service';
 import { ToolCallsService } from '../conversations/tool-calls.service';
 import { KnowledgeService } from '../knowledge/knowledge.service';
@@ -26,7 +27,8 @@ import { SettingsService } from '../settings/settings.service';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { temporalCoreLogging, temporalLogger } from '../logging/temporal-logger';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../common/tokens';
@@ -97,7 +99,7 @@ export class WorkerService implements OnApplicationShutdown {
    * workers stop. `workflowBundle` lets tests reuse one prebuilt bundle; otherwise the sources are bundled.
    */
   async run(opts: { workflowBundle?: WorkerOptions['workflowBundle'] } = {}): Promise<void> {
-    installQuietRuntime(this.config.metrics.temporalPort);
+    installQuietRuntime(this.config.metrics.temporalPort, this.config);
     const connection = await this.connectWhenReachable();
     if (!connection) return;
     this.connection = connection;
@@ -199,6 +201,7 @@ export class WorkerService implements OnApplicationShutdown {
           if (!(err instanceof ScheduleAlreadyRunning)) this.logger.warn(`Could not create the behaviour-tags schedule: ${err.message}`);
         });
       await ensureDailyDigestSchedule(new Client({ connection, namespace }), this.config, queue, this.logger);
+      await ensureTokenAgeSchedule(new Client({ connection, namespace }), queue, this.logger);
     } finally {
       await connection.close();
     }
@@ -221,10 +224,11 @@ async function waitStopped(worker: Worker): Promise<void> {
  * With TEMPORAL_METRICS_PORT the SDK serves its own metrics (task slots, poll and schedule-to-start
  * latencies, cache) for Prometheus at :port/metrics, whichever process role runs the worker.
  */
-function installQuietRuntime(metricsPort: number | null): void {
+export function installQuietRuntime(metricsPort: number | null, logs: Pick<AppConfig, 'logFormat' | 'logMessageBodies'>): void {
   try {
     const metrics = metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } : {};
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: metrics });
+    // With LOG_FORMAT=json, workflow and activity lines come out in the application's format (temporal-logger.ts).
+    Runtime.install({ logger: temporalLogger(logs), telemetryOptions: { ...metrics, ...temporalCoreLogging(logs) } });
   } catch {
     /* already installed in this process */
   }

@@ -155,6 +155,9 @@ export function fakeActivities() {
     async computeDailyDigest() {
       throw new Error('fakeActivities: no reports');
     },
+    async findOldTokens() {
+      return { checked: 0, old: 0 };
+    },
     /** No staff registered: alerts reach nobody on WhatsApp. */
     async staffAudience(input) {
       return { integrationId: input.integrationId, recipients: [] };

@@ -82,6 +82,7 @@
     $('conversation-list').replaceChildren();
     showDetail(false);
     $('key-input').focus();
+    document.dispatchEvent(new CustomEvent('console:signed-out'));
   }
 
   // Polling
@@ -280,6 +281,7 @@
     $('reply-input').addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('reply-form').requestSubmit();
     });
+    window.addEventListener('hashchange', openFromHash);
   }
 
   // Helpers
