@@ -21,6 +21,11 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The chart worker: a plain ES module run in a worker thread, linted without type information.
+    files: ['src/charts/vega-worker.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     // Workflows are replayed: only @temporalio/workflow, their own definitions and type-only imports of activities.
     files: ['workflows/**/*.ts'],
     rules: {

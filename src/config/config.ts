@@ -137,6 +137,10 @@ const schema = z
     ),
     DAILY_DIGEST_TIME_ZONE: optionalString.transform((v) => v ?? 'UTC').refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' }),
     LLM_PRICES: optionalString.pipe(llmPrices),
+    REPORT_TEMPLATE_CONTENT_SID: optionalString.refine((v) => v === undefined || /^HX[0-9a-fA-F]{32}$/.test(v), { message: 'must be a Content SID: HX followed by 32 hex characters' }),
+    DATA_QUERY_TIMEOUT_MS: integer(5000, 100, 600_000),
+    DATA_QUERY_MAX_ROWS: integer(500, 1, 100_000),
+    DATA_QUERY_MAX_COST: integer(1_000_000, 1, 1_000_000_000_000),
   })
   .superRefine((env, ctx) => {
     const twilioVars = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
@@ -235,6 +239,10 @@ export interface AppConfig {
   metrics: { token?: string; temporalPort: number | null };
   /** USD per million prompt (`input`) and completion (`output`) tokens, by model; the dashboard estimates cost from it. */
   llmPrices: Record<string, { input: number; output: number }>;
+  /** Limits of one staff data question's SQL: statement timeout, rows returned, and the planner's cost ceiling (the embedded database has no timeout). */
+  dataQuestions: { timeoutMs: number; maxRows: number; maxCost: number };
+  /** An approved WhatsApp media template (body `{{1}}`, media `PUBLIC_BASE_URL/media/{{2}}`) for reports with a chart outside the 24-hour window. */
+  reportTemplateContentSid?: string;
 }
 
 export class ConfigError extends Error {
@@ -331,5 +339,7 @@ function toAppConfig(env: Env): AppConfig {
     dailyDigest: { time: env.DAILY_DIGEST_TIME === 'off' ? null : env.DAILY_DIGEST_TIME, timeZone: env.DAILY_DIGEST_TIME_ZONE },
     metrics: { token: env.METRICS_TOKEN, temporalPort: env.TEMPORAL_METRICS_PORT || null },
     llmPrices: env.LLM_PRICES,
+    reportTemplateContentSid: env.REPORT_TEMPLATE_CONTENT_SID,
+    dataQuestions: { timeoutMs: env.DATA_QUERY_TIMEOUT_MS, maxRows: env.DATA_QUERY_MAX_ROWS, maxCost: env.DATA_QUERY_MAX_COST },
   };
 }

@@ -24,11 +24,12 @@ import { Reports1764633800000 } from './migrations/1764633800000-reports';
 import { McpServers1764633900000 } from './migrations/1764633900000-mcp-servers';
 import { DeliveryReceipts1764720000000 } from './migrations/1764720000000-delivery-receipts';
 import { AuditLog1764720100000 } from './migrations/1764720100000-audit-log';
+import { DataIntelligence1764806400000 } from './migrations/1764806400000-data-intelligence';
 import { Operations1764720200000 } from './migrations/1764720200000-operations';
 import { pgliteDriver } from './pglite-pool';
 
 export const entities = [IntegrationEntity, CustomerEntity, ConversationEntity, MessageEntity, InboxEventEntity, ApiKeyEntity, HandoffEventEntity];
-export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000, MessagePolicies1764374400000, BusinessSkills1764460800000, Crm1764547200000, EventWebhooks1764547300000, HttpTools1764547400000, FollowUps1764547500000, Staff1764633600000, Automations1764633700000, Reports1764633800000, McpServers1764633900000, DeliveryReceipts1764720000000, AuditLog1764720100000, Operations1764720200000];
+export const migrations = [InitialSchema1764115200000, FailurePolicies1764201600000, HumanHandoff1764288000000, MessagePolicies1764374400000, BusinessSkills1764460800000, Crm1764547200000, EventWebhooks1764547300000, HttpTools1764547400000, FollowUps1764547500000, Staff1764633600000, Automations1764633700000, Reports1764633800000, McpServers1764633900000, DeliveryReceipts1764720000000, AuditLog1764720100000, Operations1764720200000, DataIntelligence1764806400000];
 
 /** An arbitrary constant naming the advisory lock that keeps concurrent boots from migrating twice. */
 const MIGRATION_LOCK = 7_204_117;
