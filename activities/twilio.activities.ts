@@ -56,7 +56,7 @@ export function createTwilioActivities(deps: ActivityDeps) {
 export async function sendToConversation(
   deps: Pick<ActivityDeps, 'integrations' | 'twilio' | 'alerts'>,
   target: { integrationId: string; conversationSid: string; idempotencyKey: string; lookFirst?: boolean; kind?: SendKind },
-  content: (integration: { templateContentSid: string | null }) => { body?: string; contentSid?: string; contentVariables?: string },
+  content: (integration: { templateContentSid: string | null }) => { body?: string; contentSid?: string; contentVariables?: string; mediaSid?: string },
 ): Promise<SendResult> {
   // Counted per attempt: a send retried twice then accepted is two `failed` and one `ok`.
   const kind = target.kind ?? 'reply';
@@ -89,14 +89,23 @@ async function send(
   try {
     return { ...(await createOnce(messages, { author, ...message }, target.idempotencyKey, target.lookFirst)), author };
   } catch (err) {
-    if (isTwilioAuthError(err)) {
-      const reason = `Twilio rejected the credentials of account ${integration.accountSid}: ${twilioErrorInfo(err).message}`;
-      // Only the send that flips the integration to paused raises the alert: one per incident.
-      const alert: Alert | undefined = (await integrations.pause(integration.id, reason)) ? await alerts.raise('twilio_auth_failed', reason, integration.id) : undefined;
-      throw ApplicationFailure.create({ message: reason, type: SendFailure.auth, nonRetryable: true, details: [{ alert, integrationId: integration.id }] });
-    }
+    if (isTwilioAuthError(err)) throw await authFailure({ integrations, alerts }, integration, err);
     throw toFailure(err);
   }
+}
+
+/**
+ * Twilio rejected the integration's credentials: pauses it and returns the non-retryable
+ * `TwilioAuthError` to throw. Only the call that flips it to paused raises the alert: one per incident.
+ */
+export async function authFailure(
+  { integrations, alerts }: Pick<ActivityDeps, 'integrations' | 'alerts'>,
+  integration: { id: string; accountSid: string },
+  err: unknown,
+): Promise<ApplicationFailure> {
+  const reason = `Twilio rejected the credentials of account ${integration.accountSid}: ${twilioErrorInfo(err).message}`;
+  const alert: Alert | undefined = (await integrations.pause(integration.id, reason)) ? await alerts.raise('twilio_auth_failed', reason, integration.id) : undefined;
+  return ApplicationFailure.create({ message: reason, type: SendFailure.auth, nonRetryable: true, details: [{ alert, integrationId: integration.id }] });
 }
 
 /** The failure a Twilio error becomes: what the send policy retries, waits on, or gives up on. */
@@ -127,7 +136,7 @@ type ConversationMessages = ReturnType<ReturnType<ActivityDeps['twilio']['get']>
  */
 export async function createOnce(
   messages: ConversationMessages,
-  content: { author: string; body?: string; contentSid?: string; contentVariables?: string },
+  content: { author: string; body?: string; contentSid?: string; contentVariables?: string; mediaSid?: string },
   idempotencyKey: string,
   lookFirst = false,
 ): Promise<{ messageSid: string; acceptedAt: string }> {

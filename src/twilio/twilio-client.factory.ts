@@ -16,8 +16,8 @@ export function createTwilioClient(accountSid: string, authToken: string, apiBas
   return twilio(accountSid, authToken, { httpClient: new ProductRequestClient(apiBaseUrl, pacer), autoRetry: false });
 }
 
-/** Rewrites `https://<any>.twilio.com/path?q` to `<base>/path?q`. */
-function rewriteTwilioUrl(uri: string, apiBaseUrl: string): string {
+/** Rewrites `https://<any>.twilio.com/path?q` to `<base>/path?q` (also for calls made without the library). */
+export function rewriteTwilioUrl(uri: string, apiBaseUrl: string): string {
   const original = new URL(uri);
   const base = new URL(apiBaseUrl);
   const prefix = base.pathname.replace(/\/$/, '');

@@ -133,6 +133,11 @@ describe('TwilioEmulator with the real twilio client', () => {
     await expect(emulator.waitForMessages(2, { timeoutMs: 50 })).rejects.toThrow(/Timed out after 50 ms waiting for 2 message/);
   });
 
+  it('fetches a customer conversation that has messages, with its Conversations service', async () => {
+    emulator.addCustomerMessage(ACCOUNT_SID, CONVERSATION_SID, { author: 'whatsapp:+34600111222', body: 'hi', dateCreated: new Date() });
+    await expect(client.conversations.v1.conversations(CONVERSATION_SID).fetch()).resolves.toMatchObject({ sid: CONVERSATION_SID, chatServiceSid: expect.stringMatching(/^IS[0-9a-f]{32}$/) });
+  });
+
   it('answers unknown paths with a Twilio 404', async () => {
     await expect(client.conversations.v1.conversations(CONVERSATION_SID).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
   });

@@ -365,9 +365,12 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     return sendJson(res, 201, conversationResource(conversation));
   }
 
-  /** By sid or by unique name, as Twilio allows. */
+  /**
+   * By sid or by unique name, as Twilio allows. A customer's conversation (never created through the
+   * API) exists once it has a message, sent or received, as it does at Twilio.
+   */
   private fetchConversation(res: ServerResponse, account: Account, id: string): number {
-    const conversation = this.findConversation(account, id);
+    const conversation = this.findConversation(account, id) ?? this.implicitConversation(account, id);
     if (!conversation) return sendError(res, 404, 20404, `The requested resource /Conversations/${id} was not found`);
     return sendJson(res, 200, conversationResource(conversation));
   }
@@ -385,6 +388,13 @@ export class TwilioEmulator extends HttpEmulator<TwilioFailure> {
     const participant: EmulatedParticipant = { sid: newSid('MB'), conversationSid: conversation.sid, address, proxyAddress, dateCreated: new Date() };
     conversation.participants.push(participant);
     return sendJson(res, 201, participantResource(account.sid, participant));
+  }
+
+  private implicitConversation(account: Account, sid: string): EmulatedConversation | undefined {
+    const first = [...this.messages, ...this.customerMessages]
+      .filter((m) => m.accountSid === account.sid && m.conversationSid === sid)
+      .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
+    return first && { sid, accountSid: account.sid, uniqueName: null, friendlyName: null, dateCreated: first.dateCreated, participants: [] };
   }
 
   private findConversation(account: Account, id: string): EmulatedConversation | undefined {

@@ -58,6 +58,7 @@
       el('div', 'dash-two'),
       panel('errors', 'Error log', errorFilters, table('errors', ['Time', 'Type', 'Code', 'What happened', 'Conversation', 'Workflow'])),
       panel('health', 'Integration health', table('health', ['Integration', 'Status', 'Last webhook', 'Last send', 'Sends in the last minute'])),
+      panel('charts', 'Charts', el('div', 'dash-charts', '', 'charts-list')),
     );
     view.querySelector('.dash-two').append(
       panel('tools', 'Top tools', table('tools', ['Tool', 'Calls', 'Failed'])),
@@ -135,6 +136,7 @@
       renderChart(volume);
       renderHealth(health);
       await refreshErrors();
+      await refreshCharts();
       $('dash-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
       if (seq === state.seq) showError(err);
@@ -211,6 +213,38 @@
       `${i.name} (${i.phoneNumber})`, i.status === 'paused' ? `Paused since ${formatTime(i.pausedSince)}: ${i.pausedReason ?? ''}` : 'Active',
       i.lastWebhookAt ? formatTime(i.lastWebhookAt) : 'never', i.lastSendAt ? formatTime(i.lastSendAt) : 'never', `${i.sendsLastMinute} / ${i.limitPerMinute}`,
     ]), (row, i) => (row.dataset.status = i.status), health.integrations);
+  }
+
+  // Recent chart pictures sent to staff. Images need the API key, so they are fetched and shown as
+  // data: URLs (the console's CSP allows those, not blob:); a chart never changes: fetched once.
+  const chartImages = new Map();
+  async function refreshCharts() {
+    const q = new URLSearchParams({ limit: '6' });
+    const integration = $('dash-integration').value || state.integrationId;
+    if (integration) q.set('integrationId', integration);
+    const charts = await api(`/api/charts?${q}`);
+    $('charts-list').replaceChildren(...(charts.length ? charts.map((c) => {
+      const figure = el('figure', 'dash-chart');
+      figure.dataset.testid = 'chart';
+      const img = Object.assign(el('img'), { alt: c.title, loading: 'lazy' });
+      chartImage(c.id).then((url) => (img.src = url), () => (img.alt = `${c.title} (picture unavailable)`));
+      const caption = el('figcaption', '', c.title);
+      caption.append(el('span', 'muted', `${c.question} · ${formatTime(c.createdAt)}`));
+      figure.append(img, caption);
+      return figure;
+    }) : [el('p', 'muted', 'No charts yet.')]));
+  }
+  function chartImage(id) {
+    if (!chartImages.has(id)) {
+      chartImages.set(id, fetch(`/api/charts/${encodeURIComponent(id)}/png`, { headers: { authorization: `Bearer ${sessionStorage.getItem(KEY_STORAGE) ?? ''}` } })
+        .then((res) => (res.ok ? res.blob() : Promise.reject(new Error(`Chart ${id}: ${res.status}`))))
+        .then((blob) => new Promise((resolve, reject) => Object.assign(new FileReader(), { onload: (e) => resolve(e.target.result), onerror: reject }).readAsDataURL(blob)))
+        .catch((err) => {
+          chartImages.delete(id);
+          throw err;
+        }));
+    }
+    return chartImages.get(id);
   }
 
   function showError(err) {
