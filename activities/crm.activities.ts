@@ -3,6 +3,7 @@ import { consentKeyword, consentReply } from '../src/customers/consent-keywords'
 import type { Alert, TurnInput, TurnPolicy } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 import { alertOnNegativeSentiment } from './staff.activities';
+import { DATA_ROLES, type StaffSender } from '../workflows/data-definitions';
 
 /** A consent keyword the turn carried: applied at once; the reply confirms it instead of the agent's answer. */
 export interface ConsentChange {
@@ -17,8 +18,13 @@ export function createCrmActivities({ conversations, integrations, waitingTurns,
      * Records the turn's inbound messages (customer and conversation upserted) and returns the
      * customer's context, with the message policies the conversation applies from this turn on.
      */
-    async recordInboundMessages(turn: TurnInput): Promise<CustomerContext & { policy: TurnPolicy; consentChange?: ConsentChange }> {
+    async recordInboundMessages(turn: TurnInput): Promise<CustomerContext & { policy: TurnPolicy; consentChange?: ConsentChange; staff?: StaffSender }> {
       const context = await conversations.recordInbound(turn);
+      // The sender's role, from the staff registry, for this turn: owners and analysts reach the data side.
+      const member = await staff.byPhone(turn.integrationId, turn.customerPhone);
+      if (member && DATA_ROLES.includes(member.role)) {
+        return { ...context, policy: await policies.forTurn(turn.integrationId), staff: { id: member.id, name: member.name, role: member.role } };
+      }
       await alertOnNegativeSentiment({ alerts, staff, config }, turn);
       const consentChange = await applyConsentKeyword(turn, context);
       return { ...context, policy: await policies.forTurn(turn.integrationId), ...(consentChange ? { consentChange } : {}) };

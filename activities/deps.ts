@@ -30,6 +30,9 @@ import type { AutomationsService } from '../src/automations/automations.service'
 import type { ConversationSummariesService } from '../src/reports/conversation-summaries.service';
 import type { DailyDigestService } from '../src/reports/daily-digest.service';
 import type { StaffService } from '../src/staff/staff.service';
+import type { ChartsService } from '../src/charts/charts.service';
+import type { DataQuestionsService } from '../src/analytics/data-questions.service';
+import type { SemanticLayerService } from '../src/analytics/semantic-layer.service';
 
 /** What the activities need, built by the application's dependency injection (or a test). */
 export interface ActivityDeps {
@@ -37,7 +40,7 @@ export interface ActivityDeps {
   integrations: Pick<IntegrationsService, 'resolveById' | 'pause' | 'list'>;
   waitingTurns: Pick<WaitingTurnsService, 'register' | 'remove'>;
   alerts: Pick<AlertsService, 'raise' | 'raiseOnce'>;
-  llm: Pick<LlmService, 'configured' | 'reply' | 'handoffNotice' | 'step' | 'summarize'>;
+  llm: Pick<LlmService, 'configured' | 'reply' | 'handoffNotice' | 'step' | 'summarize' | 'json'>;
   twilio: Pick<TwilioClients, 'get'>;
   policies: Pick<MessagePoliciesService, 'forTurn' | 'effective'>;
   usage: Pick<UsageService, 'spentBudget' | 'record'>;
@@ -69,5 +72,10 @@ export interface ActivityDeps {
   /** The staff registry: who receives staff messages and alerts, and where to write to them. */
   staff: Pick<StaffService, 'list' | 'byId' | 'byPhone' | 'conversationWith' | 'rememberConversation'>;
   deliveries: Pick<DeliveryReceiptsService, 'record' | 'awaitingReceipts'>;
+  /** Chart pictures for staff's data questions, and their Twilio uploads. */
+  charts: Pick<ChartsService, 'save' | 'get' | 'png' | 'setMediaSid'>;
+  /** Staff's data questions: their record, the checked read-only runner, reports from metrics. */
+  dataQuestions: Pick<DataQuestionsService, 'start' | 'finish' | 'run' | 'report' | 'scheduledReport'>;
+  semantic: Pick<SemanticLayerService, 'contextFor'>;
   config: AppConfig;
 }

@@ -2,6 +2,7 @@ import { createAlertActivities } from './alert.activities';
 import { createAppointmentActivities } from './appointment.activities';
 import { createCampaignActivities } from './campaign.activities';
 import { createCrmActivities } from './crm.activities';
+import { createDataActivities } from './data.activities';
 import { createEventActivities } from './event.activities';
 import { createFollowUpActivities } from './follow-up.activities';
 import { createAutomationActivities } from './automation.activities';
@@ -19,6 +20,7 @@ import { createReturnActivities } from './return.activities';
 import { createToolActivities } from './tool.activities';
 import { createTwilioActivities } from './twilio.activities';
 import { createWebhookActivities } from './webhook.activities';
+import { createChartActivities } from './chart.activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -45,6 +47,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportActivities(deps),
     ...createTokenAgeActivities(deps),
     ...createStaffActivities(deps),
+    ...createDataActivities(deps),
+    ...createChartActivities(deps),
   };
 }
 

@@ -7,6 +7,7 @@
  *   npm run chat                       interactive
  *   echo "hello" | npm run chat        one message per input line, then exit
  *   npm run chat -- --phone +15551234567
+ *   npm run chat -- --staff            as the business owner, on the demo data: reports and data questions
  *
  * Two lines are read by the chat itself, not sent: `/profile` shows what the business holds about
  * this customer (the CRM profile) and `/timeline` its latest events, both through the admin API.
@@ -26,7 +27,12 @@ interface TranscriptMessage {
   direction: 'inbound' | 'outbound';
   body: string;
   sentBy?: string | null;
+  /** A chart sent with the message; in the sandbox, `path` is the PNG on disk. */
+  media?: { chartId: string; path?: string }[];
 }
+
+/** The number `--staff` chats from, registered as the owner. */
+const OWNER_PHONE = '+15550000099';
 
 interface Transcript {
   status: string;
@@ -39,11 +45,13 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) config = resolveLocalSecrets(config);
   if (config.twilio.accountSid) throw new Error('The sandbox is off because TWILIO_ACCOUNT_SID is set; chat with the real number on WhatsApp instead.');
 
-  const phone = `whatsapp:${argument('--phone') ?? '+15550000001'}`.replace('whatsapp:whatsapp:', 'whatsapp:');
+  const asStaff = process.argv.includes('--staff');
+  const phone = `whatsapp:${argument('--phone') ?? (asStaff ? OWNER_PHONE : '+15550000001')}`.replace('whatsapp:whatsapp:', 'whatsapp:');
   const conversationSid = `CH${createHash('sha256').update(phone).digest('hex').slice(0, 32)}`;
   const apiUrl = `http://127.0.0.1:${config.port}`;
   const authToken = sandboxAuthToken(config.credentialsKey!);
   const seen = new Set((await transcript(apiUrl, config.adminApiKey!, conversationSid)).messages.map((m) => m.id));
+  if (asStaff) await becomeOwner(apiUrl, config.adminApiKey!, phone);
 
   /** Prints replies not shown yet; returns how many, and the conversation's status. */
   const showReplies = async () => {
@@ -51,7 +59,10 @@ async function main(): Promise<void> {
     const fresh = current.messages.filter((m) => !seen.has(m.id));
     fresh.forEach((m) => seen.add(m.id));
     const replies = fresh.filter((m) => m.direction === 'outbound');
-    for (const r of replies) console.log(`${r.sentBy?.startsWith('agent:') ? `${r.sentBy.slice('agent:'.length)} (team)` : 'agent'}> ${r.body}`);
+    for (const r of replies) {
+      console.log(`${r.sentBy?.startsWith('agent:') ? `${r.sentBy.slice('agent:'.length)} (team)` : 'agent'}> ${r.body}`);
+      for (const m of r.media ?? []) console.log(`agent> [chart] ${m.path ?? `/api/charts/${m.chartId}/png`}`);
+    }
     return { replies: replies.length, status: current.status };
   };
 
@@ -131,6 +142,21 @@ async function transcript(apiUrl: string, adminKey: string, conversationSid: str
   if (response.status === 404) return { status: 'bot', messages: [] };
   if (!response.ok) throw new Error(`Reading the conversation failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as Transcript;
+}
+
+/**
+ * `--staff`: registers the number as the business owner (once) and loads the demo shop's history
+ * (once), so reports and data questions have something to answer from.
+ */
+async function becomeOwner(apiUrl: string, adminKey: string, phone: string): Promise<void> {
+  const post = (path: string, body: unknown) =>
+    fetch(`${apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const staff = await post('/api/staff', { phone: phone.replace('whatsapp:', ''), name: 'Owner (chat)', role: 'owner' });
+  if (staff.status !== 201 && staff.status !== 409) throw new Error(`Registering ${phone} as the owner failed: ${staff.status} ${await staff.text()}`);
+  const demo = await post('/api/demo-data', {});
+  if (!demo.ok) throw new Error(`Loading the demo data failed: ${demo.status} ${await demo.text()}`);
+  const { loaded } = (await demo.json()) as { loaded: boolean };
+  console.log(`(you are the owner${loaded ? '; the demo shop\'s history was loaded' : ''}: try "report this week", "help", or a question such as "how many orders last week by city?")`);
 }
 
 /** The CRM's view of this customer: their profile, or the latest entries of their timeline. */

@@ -92,6 +92,16 @@ import { DashboardService } from './dashboard/dashboard.service';
 import { OperationsService } from './dashboard/operations.service';
 import { DiagnosticsController } from './diagnostics/diagnostics.controller';
 import { DiagnosticsService } from './diagnostics/diagnostics.service';
+import { DemoDataController } from './demo/demo-data.controller';
+import { DemoDataService } from './demo/demo-data.service';
+import { ChartsController } from './charts/charts.controller';
+import { ChartMediaController } from './charts/chart-media.controller';
+import { ChartsService } from './charts/charts.service';
+import { AnalyticsController } from './analytics/analytics.controller';
+import { StaffReportsController } from './analytics/staff-reports.controller';
+import { StaffReportsService } from './analytics/staff-reports.service';
+import { DataQuestionsService } from './analytics/data-questions.service';
+import { SemanticLayerService } from './analytics/semantic-layer.service';
 
 export interface ProcessRoles {
   /** The HTTP api: webhook, admin API, inbox redelivery. */
@@ -139,8 +149,11 @@ export class AppModule {
       DailyDigestService,
       StaffService,
       DeliveryReceiptsService,
+      ChartsService,
+      SemanticLayerService,
+      DataQuestionsService,
     ];
-    const api: Provider[] = [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, ErasureService, ApiKeysService, ApiKeyGuard, AdminRateLimiter, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService, AutomationRunSweeper, MetricsService, MetricsGuard, DashboardService, OperationsService, DiagnosticsService];
+    const api: Provider[] = [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, ErasureService, ApiKeysService, ApiKeyGuard, AdminRateLimiter, HandoffService, InboxService, InboxRedeliveryService, TemporalClientService, TwilioWebhookService, IntegrationResumeService, ImportService, EventsService, InboundEventsService, WebhooksService, AutomationRunSweeper, MetricsService, MetricsGuard, DashboardService, OperationsService, DiagnosticsService, DemoDataService, StaffReportsService];
     const worker: Provider[] = [LlmService, PaymentsService, WorkerService];
     return {
       module: AppModule,
@@ -153,7 +166,7 @@ export class AppModule {
       ],
       controllers: roles.api
         ? [HealthController, TwilioWebhookController, IntegrationsController, ConversationsController, AlertsController, ApiKeysController, ConsoleController, PoliciesController, BlockedSendersController, UsageController,
-            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, McpServersController, WebhooksController, EventsController, FollowUpsController, ReportsController, AutomationsController, StaffController, MetricsController, AuditController, DashboardController, DiagnosticsController]
+            SettingsController, KnowledgeController, ImportController, ProductsController, OrdersController, PayPageController, StripeWebhookController, AppointmentsController, ReturnsController, CustomersController, SegmentsController, CampaignsController, HttpToolsController, McpServersController, WebhooksController, EventsController, FollowUpsController, ReportsController, AutomationsController, StaffController, MetricsController, AuditController, DashboardController, DiagnosticsController, DemoDataController, ChartsController, ChartMediaController, AnalyticsController, StaffReportsController]
         : [],
       providers: [...shared, ...(roles.api ? api : []), ...(roles.worker ? worker : [])],
     };

@@ -53,6 +53,10 @@ const recorded: Record<string, string> = {
   'daily-digest.json': 'daily-digest:test-adee8c97-workflow-2026-12-01T06:35:43Z',
   // An alert with staff (`staff-notifications` patch): alert.raised published, an owner and an agent on WhatsApp (staff-notifications e2e spec).
   'alert-staff-notified.json': 'alert:75c46cbe-a55b-466f-b35e-9cf174c05f5d',
+  // Data questions: a staff turn with its question workflow (SQL refused and retried, a chart), and a scheduled report.
+  'data-question-answered.json': 'conversation:003ec702-a2e2-42ac-97a0-f1a97d996aa8:CHfb33a172cb764bfcb6cd44383e0589b3:turn-1:question',
+  'conversation-staff-data.json': 'conversation:003ec702-a2e2-42ac-97a0-f1a97d996aa8:CHfb33a172cb764bfcb6cd44383e0589b3',
+  'staff-report-sent.json': 'staff-report:bd993ddd-92d9-43dd-921b-89652016740a-2026-12-01T10:55:54Z',
 };
 
 describe('replay of committed workflow histories', () => {

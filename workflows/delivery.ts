@@ -29,6 +29,8 @@ export interface Delivery {
   body: string;
   /** Stable for this message across retries and replays. */
   idempotencyKey: string;
+  /** A chart sent with the text; outside the 24-hour window, the media template (REPORT_TEMPLATE_CONTENT_SID) or the text template. */
+  chartId?: string;
 }
 
 export interface Delivered {
@@ -60,6 +62,7 @@ export async function deliver(message: Delivery, stillWanted: () => boolean = ()
     // Asked before every attempt: a person may have taken over while this waited (e.g. for a resume).
     if (!stillWanted()) return { acceptedAt: new Date().toISOString(), dropped: true };
     try {
+      if (message.chartId) return await twilio.sendChart({ ...message, chartId: message.chartId, ...(asTemplate ? { asTemplate } : {}) });
       return await twilio.sendReply({ ...message, asTemplate });
     } catch (err) {
       const type = failureType(err);

@@ -14,3 +14,5 @@ export { automationRun } from './automation.workflow';
 export { dailyDigest } from './daily-digest.workflow';
 export { tokenAgeCheck } from './token-age.workflow';
 export { staffMessage } from './staff-notify';
+export { dataQuestionWorkflow } from './data-question.workflow';
+export { staffReport } from './staff-report.workflow';

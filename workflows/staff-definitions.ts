@@ -19,6 +19,8 @@ export interface MessageStaffInput {
   key: string;
   /** For an alert: only the staff subscribed to its kind. */
   alertKind?: Alert['kind'];
+  /** A chart sent with the text (a scheduled report). */
+  chartId?: string;
 }
 
 /** What happened to a staff message. */

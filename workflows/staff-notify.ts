@@ -38,7 +38,7 @@ async function toStaffMember(integrationId: string, staffId: string, input: Mess
       log.warn('A staff member has no conversation with the business number yet', { staffId, key: input.key });
       return 'failed';
     }
-    const sent = await deliver({ integrationId, conversationSid, body: input.body, idempotencyKey: staffIdempotencyKey(input.key, staffId) });
+    const sent = await deliver({ integrationId, conversationSid, body: input.body, idempotencyKey: staffIdempotencyKey(input.key, staffId), ...(input.chartId ? { chartId: input.chartId } : {}) });
     return sent.heldReason ? 'held' : 'sent';
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;

@@ -3,6 +3,8 @@ import type { Activities } from '../activities';
 import type { GeneratedReply } from '../activities/llm.activities';
 import { type AgentInput, type AgentOutcome, runAgent } from './agent';
 import { DATABASE_ACTIVITY } from './activity-options';
+import type { DataAnswer, StaffSender } from './data-definitions';
+import { answerStaff } from './staff-turn';
 import { activityFailure, alertAdministrators, type Delivered, deliver, failureType, postIncidentAlerts, waitForResume } from './delivery';
 import { humanTookOverSignal, type TurnInput, type TurnPolicy, type TurnResult } from './definitions';
 import type { MenuState, PendingAction } from './skill-definitions';
@@ -113,8 +115,16 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
   // A consent keyword (STOP, BAJA, START…) was applied when the messages were recorded: its
   // confirmation is the reply. Decided by the recorded activity result, so older histories replay as they ran.
   const consentChange = (context as { consentChange?: { reply: string } }).consentChange;
+  // An owner or analyst (the staff registry said so when the messages were recorded): the data side.
+  // Decided by the recorded activity result, so older histories replay as they ran.
+  const staffSender = (context as { staff?: StaffSender }).staff;
+  let chart: DataAnswer['chart'];
   try {
-    if (consentChange) {
+    if (staffSender) {
+      const answer = await answerStaff(turn, staffSender, texts, opts.idempotencyKey.replace(/:reply$/, ''));
+      reply = answer.text;
+      chart = answer.chart;
+    } else if (consentChange) {
       reply = consentChange.reply;
     } else if (texts.some(asksForHuman)) {
       if (opts.pendingAction) agent = { ...agent, pendingAction: null }; // a person takes it from here
@@ -162,7 +172,7 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
     return { reply, suppressed: true, policy, holding: holdingSent, ...agentResult(unshown(agent)) };
   }
   const { idempotencyKey } = opts;
-  const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey }, opts.mayAnswer);
+  const sent = await deliver({ integrationId: turn.integrationId, conversationSid: turn.conversationSid, body: reply, idempotencyKey, ...(chart ? { chartId: chart.chartId } : {}) }, opts.mayAnswer);
   if (sent.dropped) {
     log.info('A person took over while the reply waited to be sent; it is not sent', { conversationSid: turn.conversationSid });
     return { reply, suppressed: true, policy, holding: holdingSent, ...agentResult(unshown(agent)) };
@@ -170,7 +180,7 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
   if (!sent.messageSid && !escalation) escalation = { cause: 'reply_held', reason: `Twilio ${sent.heldReason}: outside the 24-hour window` };
   // A summary counts from the moment it reached the customer; one they never got waits for nothing.
   if (agent.pendingAction) agent = sent.messageSid && !escalation ? { ...agent, pendingAction: { ...agent.pendingAction, shownAt: sent.acceptedAt } } : unshown(agent);
-  await recordBotMessage(crm, turn, reply, idempotencyKey, sent);
+  await recordBotMessage(crm, turn, reply, idempotencyKey, sent, chart && sent.messageSid ? [chart] : undefined);
   return { reply, messageSid: sent.messageSid, escalation, policy, holding: holdingSent, ...(toldRedaction ? { toldRedaction } : {}), ...agentResult(agent) };
 }
 
@@ -216,7 +226,7 @@ async function holdOn(turn: TurnInput, afterMs: number, prepared: () => boolean,
 }
 
 /** Records a message the bot sent (or held) in this turn, with its latency from the turn's first message. */
-async function recordBotMessage(crm: TurnActivities['crm'], turn: TurnInput, body: string, idempotencyKey: string, sent: Delivered): Promise<void> {
+async function recordBotMessage(crm: TurnActivities['crm'], turn: TurnInput, body: string, idempotencyKey: string, sent: Delivered, media?: { chartId: string; path?: string }[]): Promise<void> {
   await crm.recordReply({
     integrationId: turn.integrationId,
     conversationSid: turn.conversationSid,
@@ -228,6 +238,7 @@ async function recordBotMessage(crm: TurnActivities['crm'], turn: TurnInput, bod
     firstReceivedAt: turn.messages[0]!.receivedAt,
     sentBy: 'bot',
     heldReason: sent.heldReason,
+    ...(media ? { media } : {}),
   });
 }
 

@@ -39,6 +39,8 @@ export interface OutboundRecord {
   firstReceivedAt?: string;
   /** `bot`, or `agent:<name>` for a person's message. */
   sentBy: string;
+  /** Pictures sent with it (a data question's chart): the chart's id and, in the sandbox, the PNG's path. */
+  media?: { chartId: string; path?: string }[];
 }
 
 /** One hand-off status change, as the conversation workflow made it. */
@@ -117,12 +119,13 @@ export class ConversationsService {
     if (!conversation) throw new Error(`Conversation ${reply.conversationSid} is not recorded`);
     const latency = reply.firstReceivedAt ? Math.max(0, Date.parse(reply.acceptedAt) - Date.parse(reply.firstReceivedAt)) : null;
     const inserted = await queryRows<{ id: string }>(this.db,
-      `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status, error_code, sent_by)
-       VALUES ($1, $2, $3, 'outbound', COALESCE($4, (SELECT agent_identity FROM integrations WHERE id = $2)), $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO messages (id, integration_id, conversation_id, direction, author, body, dedupe_key, twilio_message_sid, at, reply_latency_ms, delivery_status, error_code, sent_by, media)
+       VALUES ($1, $2, $3, 'outbound', COALESCE($4, (SELECT agent_identity FROM integrations WHERE id = $2)), $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT ON CONSTRAINT messages_integration_dedupe DO NOTHING RETURNING id`,
       [
         randomUUID(), reply.integrationId, conversation.id, reply.author ?? null, reply.body, reply.idempotencyKey, reply.messageSid ?? null, reply.acceptedAt,
         reply.messageSid ? latency : null, reply.messageSid ? 'accepted' : 'held', reply.heldReason ?? null, reply.sentBy,
+        reply.media?.length ? JSON.stringify(reply.media) : null,
       ],
     );
     // Only the agent's replies Twilio accepted, once each: a retried activity finds the row already there.
@@ -189,7 +192,7 @@ export class ConversationsService {
     if (!conversation) throw new NotFoundException({ error: 'conversation_not_found', message: `No conversation ${conversationSid}` });
     const messages: Record<string, unknown>[] = await this.db.query(
       `SELECT id, direction, author, sent_by AS "sentBy", body, twilio_message_sid AS "messageSid", at, reply_latency_ms AS "replyLatencyMs",
-              delivery_status AS "deliveryStatus", error_code AS "errorCode"
+              delivery_status AS "deliveryStatus", error_code AS "errorCode", media
        FROM messages WHERE conversation_id = $1 ORDER BY at ASC, created_at ASC`,
       [conversation.id],
     );
@@ -208,7 +211,8 @@ export class ConversationsService {
       waitingSince: conversation.waiting_since,
       createdAt: conversation.created_at,
       lastMessageAt: conversation.last_message_at,
-      messages,
+      // `media` only on messages that carried a picture.
+      messages: messages.map(({ media, ...m }) => (media ? { ...m, media } : m)),
       handoffs,
     };
   }

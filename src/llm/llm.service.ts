@@ -184,6 +184,29 @@ export class LlmService {
     return { text, model: completion.model, promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
   }
 
+  /**
+   * One answer as JSON under a schema (structured output), for steps whose result the server checks
+   * before using it (a data question's SQL and chart). The caller validates the parsed value.
+   */
+  async json(request: { system: string; user: string; schemaName: string; schema: Record<string, unknown> }): Promise<LlmReply & { json: unknown }> {
+    const completion = await this.complete(this.requireClient(), {
+      model: this.config.openai.model,
+      messages: [
+        { role: 'system', content: request.system },
+        { role: 'user', content: request.user },
+      ],
+      response_format: { type: 'json_schema', json_schema: { name: request.schemaName, schema: request.schema, strict: true } },
+    });
+    const text = completion.choices[0]?.message?.content?.trim() ?? '';
+    let json: unknown;
+    try {
+      json = JSON.parse(text.replace(/^```(?:json)?\s*|\s*```$/g, ''));
+    } catch {
+      throw new Error('The language model did not answer in JSON');
+    }
+    return { text, json, model: completion.model, promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
+  }
+
   /** One chat completion, timed and its tokens counted by the model asked for (the configured one) and outcome. */
   private async complete(client: OpenAI, params: OpenAI.ChatCompletionCreateParamsNonStreaming): Promise<OpenAI.ChatCompletion> {
     const stop = llmRequestSeconds.startTimer({ model: params.model });

@@ -16,6 +16,9 @@ import { AutomationsService } from '../automations/automations.service';
 import { ConversationSummariesService } from '../reports/conversation-summaries.service';
 import { DailyDigestService } from '../reports/daily-digest.service';
 import { StaffService } from '../staff/staff.service';
+import { ChartsService } from '../charts/charts.service';
+import { DataQuestionsService } from '../analytics/data-questions.service';
+import { SemanticLayerService } from '../analytics/semantic-layer.service';
 import { ensureDailyDigestSchedule } from '../reports/digest-schedule';
 import { ensureTokenAgeSchedule } from '../integrations/token-age-schedule';
 import { ProductsService } from '../catalogue/products.service';
@@ -92,6 +95,9 @@ export class WorkerService implements OnApplicationShutdown {
     private readonly summaries: ConversationSummariesService,
     private readonly reports: DailyDigestService,
     private readonly staff: StaffService,
+    private readonly charts: ChartsService,
+    private readonly dataQuestions: DataQuestionsService,
+    private readonly semantic: SemanticLayerService,
   ) {}
 
   /**
@@ -136,6 +142,9 @@ export class WorkerService implements OnApplicationShutdown {
       summaries: this.summaries,
       reports: this.reports,
       staff: this.staff,
+      charts: this.charts,
+      dataQuestions: this.dataQuestions,
+      semantic: this.semantic,
       config: this.config,
     });
     const queues = taskQueues(this.config.temporal.taskQueue);
@@ -143,7 +152,7 @@ export class WorkerService implements OnApplicationShutdown {
     const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : prebuiltBundle() ?? { workflowsPath: require.resolve('../../workflows') };
     this.workers = [
       await Worker.create({ ...common, ...workflows, taskQueue: queues.conversations, activities, maxCachedWorkflows: this.config.workerMaxCachedWorkflows }),
-      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply, sendCampaignMessage: activities.sendCampaignMessage, automationSendTemplate: activities.automationSendTemplate }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond / PACER_SAFETY }),
+      await Worker.create({ ...common, taskQueue: queues.sends, activities: { sendReply: activities.sendReply, sendCampaignMessage: activities.sendCampaignMessage, automationSendTemplate: activities.automationSendTemplate, sendChart: activities.sendChart }, maxTaskQueueActivitiesPerSecond: this.config.twilioSendsPerSecond / PACER_SAFETY }),
     ];
     if (this.stopping) return;
     this.logger.log(`Worker polling ${queues.conversations} and ${queues.sends} on ${this.config.temporal.address}`);

@@ -107,6 +107,17 @@ export function fakeActivities() {
     async finishFollowUp() {
       throw new Error('fakeActivities: no follow-ups');
     },
+    async renderDataChart() {
+      throw new Error('fakeActivities: no charts');
+    },
+    async sendChart() {
+      throw new Error('fakeActivities: no charts');
+    },
+    ...Object.fromEntries(
+      (['startDataQuestion', 'retrieveDataContext', 'writeDataQuery', 'checkDataQuery', 'runDataQuery', 'writeDataAnswer', 'finishDataQuestion', 'buildDataReport', 'prepareStaffReport'] as const).map((name) => [name, async () => {
+        throw new Error('fakeActivities: no data questions');
+      }]),
+    ) as unknown as Pick<Activities, 'startDataQuestion' | 'retrieveDataContext' | 'writeDataQuery' | 'checkDataQuery' | 'runDataQuery' | 'writeDataAnswer' | 'finishDataQuestion' | 'buildDataReport' | 'prepareStaffReport'>,
     ...Object.fromEntries(
       (['automationRunDue', 'finishAutomationRun', 'automationAddTag', 'automationSendTemplate', 'automationScheduleFollowUp', 'automationCallWebhook'] as const).map((name) => [name, async () => {
         throw new Error('fakeActivities: no automations');
