@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -13,13 +13,16 @@ export interface TestDatabase {
 }
 
 /**
- * A fresh, empty database per suite: a new database on the PostgreSQL server of DATABASE_URL when it
- * is set (CI's first run), else a new embedded PGlite directory (CI's second run).
+ * A fresh, migrated database per suite: a new database on the PostgreSQL server of DATABASE_URL when
+ * it is set (CI's first run), else a new embedded PGlite directory (CI's second run).
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wa-test-'));
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
+    // A copy of the database global setup migrated once (when there is one): as fresh, but seconds faster.
+    const template = process.env.TEST_PGLITE_TEMPLATE;
+    if (template && existsSync(template)) cpSync(template, join(dataDir, 'pglite'), { recursive: true });
     return { dataDir, kind: 'embedded', drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
   const name = `wa_test_${randomBytes(6).toString('hex')}`;
