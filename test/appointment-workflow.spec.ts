@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ActivityDeps } from '../activities';
 import { createAppointmentActivities } from '../activities/appointment.activities';
@@ -8,13 +7,12 @@ import { AppointmentsService } from '../src/appointments/appointments.service';
 import { slotStarts, toLocal } from '../src/appointments/slots';
 import { Refusal } from '../src/common/refusal';
 import { openDataSource } from '../src/database/data-source';
-import { taskQueues } from '../workflows/definitions';
 import { appointmentCancelledSignal, appointmentRescheduledSignal, appointmentWorkflowId } from '../workflows/skill-definitions';
 import { eventually } from './support/eventually';
 import { recordHistory } from './support/record-history';
 import { fakeActivities } from './support/fake-activities';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { startTimeSkipping } from './support/time-skipping';
+import { startTimeSkippingWorkers } from './support/time-skipping';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
@@ -31,8 +29,7 @@ describe('appointments', () => {
   let database: TestDatabase;
   let db: DataSource;
   let appointments: AppointmentsService;
-  const workers: Worker[] = [];
-  let running: Promise<unknown>;
+  let stopWorkers: (() => Promise<void>) | undefined;
   const queue = `appointments-${randomBytes(4).toString('hex')}`;
   const { activities, record } = fakeActivities();
   const integrationId = randomUUID();
@@ -61,18 +58,11 @@ describe('appointments', () => {
       { id: 'haircut', name: 'Haircut', durationMinutes: 30, timeZone: MADRID, hours: EVERY_DAY, capacity: 1 },
       { id: 'class', name: 'Yoga class', durationMinutes: 60, timeZone: MADRID, hours: EVERY_DAY, capacity: 2 },
     ]);
-    env = await startTimeSkipping();
     const appointmentActivities = createAppointmentActivities({ appointments } as unknown as ActivityDeps);
-    workers.push(
-      await Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, activities: { ...activities, ...appointmentActivities } }),
-      await Worker.create({ connection: env.nativeConnection, taskQueue: taskQueues(queue).sends, activities: { sendReply: activities.sendReply } }),
-    );
-    running = Promise.all(workers.map((w) => w.run()));
+    ({ env, stop: stopWorkers } = await startTimeSkippingWorkers(queue, { ...activities, ...appointmentActivities }, { sendReply: activities.sendReply }));
   });
   afterAll(async () => {
-    workers.forEach((w) => w.shutdown());
-    await running;
-    await env?.teardown();
+    await stopWorkers?.();
     await db?.destroy();
     await database?.drop();
   });

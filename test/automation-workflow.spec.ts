@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ActivityDeps } from '../activities';
 import { createAutomationActivities } from '../activities/automation.activities';
@@ -16,12 +15,11 @@ import { openDataSource } from '../src/database/data-source';
 import { EventStore } from '../src/events/event-store.service';
 import { FollowUpsService } from '../src/follow-ups/follow-ups.service';
 import { type AutomationRunResult, automationRunWorkflowId, stopAutomationRunSignal } from '../workflows/automation-definitions';
-import { taskQueues } from '../workflows/definitions';
 import { followUpWorkflowId } from '../workflows/skill-definitions';
 import { fakeActivities } from './support/fake-activities';
 import { recordHistory } from './support/record-history';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { startTimeSkipping } from './support/time-skipping';
+import { startTimeSkippingWorkers } from './support/time-skipping';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
@@ -42,8 +40,7 @@ describe('automation run workflow', () => {
   let customers: CustomersService;
   let followUps: FollowUpsService;
   let events: EventStore;
-  const workers: Worker[] = [];
-  let running: Promise<unknown>;
+  let stopWorkers: (() => Promise<void>) | undefined;
   const queue = `automations-${randomBytes(4).toString('hex')}`;
   const config = { temporal: { taskQueue: queue }, allowPrivateUrls: true, quietHours: null } as unknown as AppConfig;
   const { activities } = fakeActivities();
@@ -81,7 +78,6 @@ describe('automation run workflow', () => {
     followUps = new FollowUpsService(db);
     events = new EventStore(db);
     const alerts = new AlertsService(db);
-    env = await startTimeSkipping();
     const deps = {
       automations, customers, followUps, alerts, config,
       conversations: { recordReply: async (r: OutboundRecord) => void replies.push(r) },
@@ -91,19 +87,10 @@ describe('automation run workflow', () => {
     } as unknown as ActivityDeps;
     const automationActivities = createAutomationActivities(deps);
     const raiseAlert: typeof activities.raiseAlert = async (input) => alerts.raise(input.kind, input.message, input.integrationId, input.id);
-    workers.push(
-      await Worker.create({
-        connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-        activities: { ...activities, ...createFollowUpActivities(deps), ...automationActivities, raiseAlert },
-      }),
-      await Worker.create({ connection: env.nativeConnection, taskQueue: taskQueues(queue).sends, activities: { automationSendTemplate: automationActivities.automationSendTemplate, sendReply: activities.sendReply } }),
-    );
-    running = Promise.all(workers.map((w) => w.run()));
+    ({ env, stop: stopWorkers } = await startTimeSkippingWorkers(queue, { ...activities, ...createFollowUpActivities(deps), ...automationActivities, raiseAlert }, { automationSendTemplate: automationActivities.automationSendTemplate, sendReply: activities.sendReply }));
   });
   afterAll(async () => {
-    workers.forEach((w) => w.shutdown());
-    await running;
-    await env?.teardown();
+    await stopWorkers?.();
     await db?.destroy();
     await database?.drop();
   });

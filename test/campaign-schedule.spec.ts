@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { type ActivityDeps, createActivities } from '../activities';
 import { AlertsService } from '../src/alerts/alerts.service';
@@ -15,10 +14,9 @@ import { IntegrationsService } from '../src/integrations/integrations.service';
 import { SegmentsService } from '../src/segments/segments.service';
 import { TwilioClients } from '../src/twilio/twilio-clients.service';
 import { campaignProgressQuery, campaignWorkflowId } from '../workflows/campaign-definitions';
-import { taskQueues } from '../workflows/definitions';
 import { seedCustomers } from './support/crm-seed';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { startTimeSkipping } from './support/time-skipping';
+import { startTimeSkippingWorkers } from './support/time-skipping';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -34,8 +32,7 @@ describe('campaign send time', () => {
   let campaigns: CampaignsService;
   let segments: SegmentsService;
   let integrationId: string;
-  const workers: Worker[] = [];
-  let running: Promise<unknown>;
+  let stopWorkers: (() => Promise<void>) | undefined;
   const queue = `campaign-schedule-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
@@ -50,17 +47,10 @@ describe('campaign send time', () => {
     const activities = createActivities({
       integrations, twilio, campaigns, segments, customers: new CustomersService(db), conversations: new ConversationsService(db), alerts: new AlertsService(db), events: new EventStore(db), config,
     } as unknown as ActivityDeps);
-    env = await startTimeSkipping();
-    workers.push(
-      await Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, activities }),
-      await Worker.create({ connection: env.nativeConnection, taskQueue: taskQueues(queue).sends, activities: { sendCampaignMessage: activities.sendCampaignMessage } }),
-    );
-    running = Promise.all(workers.map((w) => w.run()));
+    ({ env, stop: stopWorkers } = await startTimeSkippingWorkers(queue, activities, { sendCampaignMessage: activities.sendCampaignMessage }));
   });
   afterAll(async () => {
-    workers.forEach((w) => w.shutdown());
-    await running;
-    await env?.teardown();
+    await stopWorkers?.();
     await db?.destroy();
     await database?.drop();
   });

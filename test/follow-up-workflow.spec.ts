@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ActivityDeps } from '../activities';
 import { createFollowUpActivities } from '../activities/follow-up.activities';
@@ -9,7 +8,6 @@ import { AlertsService } from '../src/alerts/alerts.service';
 import { toLocal } from '../src/appointments/slots';
 import { openDataSource } from '../src/database/data-source';
 import { FollowUpsService } from '../src/follow-ups/follow-ups.service';
-import { taskQueues } from '../workflows/definitions';
 import { toInstant, wallClock } from '../workflows/business-hours';
 import { quietUntil } from '../workflows/quiet-hours';
 import { followUpCancelledSignal, followUpWorkflowId, type FollowUpWorkflowInput } from '../workflows/skill-definitions';
@@ -17,7 +15,7 @@ import { eventually } from './support/eventually';
 import { fakeActivities } from './support/fake-activities';
 import { recordHistory } from './support/record-history';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { startTimeSkipping } from './support/time-skipping';
+import { startTimeSkippingWorkers } from './support/time-skipping';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
@@ -42,8 +40,7 @@ describe('follow-up workflow', () => {
   let db: DataSource;
   let followUps: FollowUpsService;
   let alerts: AlertsService;
-  const workers: Worker[] = [];
-  let running: Promise<unknown>;
+  let stopWorkers: (() => Promise<void>) | undefined;
   const queue = `follow-ups-${randomBytes(4).toString('hex')}`;
   const { activities } = fakeActivities();
   const sends: { conversationSid: string; body: string; idempotencyKey: string; asTemplate: boolean }[] = [];
@@ -82,7 +79,6 @@ describe('follow-up workflow', () => {
     await db.query(`INSERT INTO customers (id, integration_id, phone, last_seen_at) VALUES ($1, $2, 'whatsapp:+819012345678', now())`, [unzoned, integrationId]);
     followUps = new FollowUpsService(db);
     alerts = new AlertsService(db);
-    env = await startTimeSkipping();
     const followUpActivities = createFollowUpActivities({
       followUps,
       // The business's time zone (its business hours), for a customer whose own is unknown.
@@ -94,19 +90,10 @@ describe('follow-up workflow', () => {
       return followUpActivities.followUpDue(input);
     };
     const raiseAlert: typeof activities.raiseAlert = async (input) => alerts.raise(input.kind, input.message, input.integrationId, input.id);
-    workers.push(
-      await Worker.create({
-        connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-        activities: { ...activities, ...followUpActivities, followUpDue, raiseAlert, sendReply },
-      }),
-      await Worker.create({ connection: env.nativeConnection, taskQueue: taskQueues(queue).sends, activities: { sendReply } }),
-    );
-    running = Promise.all(workers.map((w) => w.run()));
+    ({ env, stop: stopWorkers } = await startTimeSkippingWorkers(queue, { ...activities, ...followUpActivities, followUpDue, raiseAlert, sendReply }, { sendReply }));
   });
   afterAll(async () => {
-    workers.forEach((w) => w.shutdown());
-    await running;
-    await env?.teardown();
+    await stopWorkers?.();
     await db?.destroy();
     await database?.drop();
   });

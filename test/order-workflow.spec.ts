@@ -1,19 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ActivityDeps } from '../activities';
 import { createOrderActivities } from '../activities/order.activities';
 import { openDataSource } from '../src/database/data-source';
 import { Refusal } from '../src/common/refusal';
 import { OrdersService } from '../src/orders/orders.service';
-import { taskQueues } from '../workflows/definitions';
 import { orderPaidSignal, orderStatusQuery, orderWorkflowId } from '../workflows/skill-definitions';
 import { eventually } from './support/eventually';
 import { recordHistory } from './support/record-history';
 import { fakeActivities } from './support/fake-activities';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { startTimeSkipping } from './support/time-skipping';
+import { startTimeSkippingWorkers } from './support/time-skipping';
 
 const HOUR = 60 * 60_000;
 
@@ -27,8 +25,7 @@ describe('order workflow', () => {
   let database: TestDatabase;
   let db: DataSource;
   let orders: OrdersService;
-  const workers: Worker[] = [];
-  let running: Promise<unknown>;
+  let stopWorkers: (() => Promise<void>) | undefined;
   const queue = `orders-${randomBytes(4).toString('hex')}`;
   const { activities, record } = fakeActivities();
   const scope = { integrationId: randomUUID(), customerId: randomUUID(), conversationSid: 'CH-orders' };
@@ -49,17 +46,10 @@ describe('order workflow', () => {
     const payments = { createLink: async () => ({ provider: 'sandbox', reference: `ref-${randomUUID()}`, url: 'https://pay.example/ref' }) };
     const orderActivities = createOrderActivities({ orders, payments } as unknown as ActivityDeps);
 
-    env = await startTimeSkipping();
-    workers.push(
-      await Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, activities: { ...activities, ...orderActivities } }),
-      await Worker.create({ connection: env.nativeConnection, taskQueue: taskQueues(queue).sends, activities: { sendReply: activities.sendReply } }),
-    );
-    running = Promise.all(workers.map((w) => w.run()));
+    ({ env, stop: stopWorkers } = await startTimeSkippingWorkers(queue, { ...activities, ...orderActivities }, { sendReply: activities.sendReply }));
   });
   afterAll(async () => {
-    workers.forEach((w) => w.shutdown());
-    await running;
-    await env?.teardown();
+    await stopWorkers?.();
     await db?.destroy();
     await database?.drop();
   });

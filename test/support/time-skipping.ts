@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { findTemporalCli } from '../../src/temporal/embedded-temporal';
 import { temporal } from '@temporalio/proto';
-import { searchAttributes } from '../../workflows/definitions';
+import { searchAttributes, taskQueues } from '../../workflows/definitions';
 
 /**
  * Temporal's time-skipping test server, for durable timers measured in minutes and hours: the
@@ -25,4 +26,31 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
     searchAttributes: Object.fromEntries(searchAttributes.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
   });
   return env;
+}
+
+/** A time-skipping server with its workers polling, until `stop()`. */
+export interface TimeSkippingWorkers {
+  env: TestWorkflowEnvironment;
+  stop(): Promise<void>;
+}
+
+/**
+ * The time-skipping server with two workers, as the product runs them: one on `queue` with the
+ * prebuilt workflow bundle and `activities`, one on its rate-limited sends queue with `sendActivities`.
+ */
+export async function startTimeSkippingWorkers(queue: string, activities: object, sendActivities: object): Promise<TimeSkippingWorkers> {
+  const env = await startTimeSkipping();
+  const workers = [
+    await Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, activities }),
+    await Worker.create({ connection: env.nativeConnection, taskQueue: taskQueues(queue).sends, activities: sendActivities }),
+  ];
+  const running = Promise.all(workers.map((w) => w.run()));
+  return {
+    env,
+    stop: async () => {
+      workers.forEach((w) => w.shutdown());
+      await running;
+      await env.teardown();
+    },
+  };
 }
