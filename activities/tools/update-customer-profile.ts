@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { profilePatchSchema } from '../../src/customers/profile';
+import { ATTRIBUTE_NAME, profilePatchSchema } from '../../src/customers/profile';
 import { defineTool } from './tool';
 
 /**
@@ -14,7 +14,7 @@ export const updateCustomerProfile = defineTool({
   description:
     "Save what the customer tells you about themselves: their name, email, preferred language, time zone, or other details worth remembering (attributes such as shoe size). Only what they said; never guess.",
   args: profilePatchSchema.pick({ name: true, email: true, language: true, timeZone: true }).extend({
-    attributes: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.union([z.string().max(200), z.number().finite(), z.boolean()])).optional()
+    attributes: z.record(z.string().regex(ATTRIBUTE_NAME), z.union([z.string().max(200), z.number().finite(), z.boolean()])).optional()
       .describe('Other details, e.g. { "shoe_size": 42 }'),
   }).strict().refine((a) => Object.values(a).some((v) => v !== undefined), 'give at least one field to save'),
   risk: 'read',

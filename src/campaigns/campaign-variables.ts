@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { CustomerProfile } from '../customers/profile';
+import { ATTRIBUTE_FIELD, type CustomerProfile } from '../customers/profile';
 
 /**
  * A campaign's template variables (`ContentVariables`): each is fixed text, or a profile field with a
  * fallback for customers who lack it, e.g. `{ "1": { "field": "name", "fallback": "there" }, "2": "20 %" }`.
  */
 const PROFILE_FIELDS = ['name', 'email', 'phone', 'language', 'timeZone'] as const;
-const fieldRef = z.string().refine((f) => (PROFILE_FIELDS as readonly string[]).includes(f) || /^attributes\.[A-Za-z0-9_-]{1,64}$/.test(f), {
+const fieldRef = z.string().refine((f) => (PROFILE_FIELDS as readonly string[]).includes(f) || ATTRIBUTE_FIELD.test(f), {
   message: `a profile field: ${PROFILE_FIELDS.join(', ')} or attributes.<name>`,
 });
 

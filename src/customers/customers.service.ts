@@ -3,7 +3,7 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { Refusal } from '../common/refusal';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { queryRows } from '../database/sql';
+import { containsPattern, queryRows } from '../database/sql';
 import { CUSTOMER_FACTS, compileSegmentRule, type SegmentRule } from '../segments/segment-rule';
 import { CUSTOMER_COLUMNS, type CustomerProfile, type CustomerRow, diffProfile, MAX_ATTRIBUTES, type ProfilePatch, type Provenance, toProfile } from './profile';
 
@@ -36,8 +36,7 @@ export class CustomersService {
     if (filter.rule) where.push(compileSegmentRule(filter.rule, params));
     if (filter.tag) where.push(`$${params.push(filter.tag)} = ANY(c.tags || c.behaviour_tags)`);
     if (filter.query) {
-      const like = `%${filter.query.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      const p = `$${params.push(like)}`;
+      const p = `$${params.push(containsPattern(filter.query))}`;
       where.push(`(c.name ILIKE ${p} ESCAPE '\\' OR c.phone ILIKE ${p} ESCAPE '\\' OR c.email ILIKE ${p} ESCAPE '\\')`);
     }
     const condition = where.length ? ` AND ${where.join(' AND ')}` : '';

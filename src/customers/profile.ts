@@ -35,6 +35,8 @@ const validTimeZone = (tz: string) => {
 
 /** Names of custom attributes (also the segment field `attributes.<name>`). */
 export const ATTRIBUTE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** `attributes.<name>`: a custom attribute named in a segment rule or a campaign variable. */
+export const ATTRIBUTE_FIELD = new RegExp(`^attributes\\.(${ATTRIBUTE_NAME.source.slice(1, -1)})$`);
 
 const tag = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_:-]{0,39}$/, 'a tag is 1–40 letters, digits, _ : -');
 const attributeValue = z.union([z.string().max(500), z.number().finite(), z.boolean()]);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ATTRIBUTE_FIELD } from '../customers/profile';
+import { containsPattern } from '../database/sql';
 
 /**
  * Segments as data: `{ all|any: [ { field, op, value } | group ] }`, compiled to a SQL condition over
@@ -28,7 +30,7 @@ export const SEGMENT_FIELDS: Record<string, { sql: string; type: FieldType; desc
 };
 
 /** `attributes.<key>`: a custom attribute, compared as text. */
-const ATTRIBUTE = /^attributes\.([A-Za-z0-9_-]{1,64})$/;
+const ATTRIBUTE = ATTRIBUTE_FIELD;
 
 const OPS: Record<FieldType, readonly string[]> = {
   text: ['eq', 'neq', 'contains', 'in', 'exists', 'not_exists'],
@@ -140,7 +142,7 @@ function compileCondition(cond: SegmentCondition, at: string, params: unknown[])
     case 'contains':
       return field.type === 'tags'
         ? `${param(needs('text'))} = ANY(${sql})`
-        : `${sql} ILIKE ${param(`%${escapeLike(needs('text') as string)}%`)} ESCAPE '\\'`;
+        : `${sql} ILIKE ${param(containsPattern(needs('text') as string))} ESCAPE '\\'`;
     case 'not_contains': return `NOT (${param(needs('text'))} = ANY(${sql}))`;
     case 'n:eq': return `${sql} = ${param(needs('number'))}`;
     case 'n:neq': return `${sql} <> ${param(needs('number'))}`;
@@ -156,7 +158,6 @@ function compileCondition(cond: SegmentCondition, at: string, params: unknown[])
   throw new SegmentRuleError(`${at}: unknown operator "${cond.op}"`);
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /**
  * The customers a rule runs over (`c`), with their behaviour facts (`f`); erased customers are never in

@@ -13,6 +13,9 @@ export interface Segment {
   createdAt: string;
 }
 
+type SegmentRow = { id: string; name: string; rule: SegmentRule; created_at: Date };
+const toSegment = (r: SegmentRow): Segment => ({ id: r.id, name: r.name, rule: r.rule, createdAt: new Date(r.created_at).toISOString() });
+
 /** Segments: named rules, checked by compiling them before they are stored. */
 @Injectable()
 export class SegmentsService {
@@ -30,19 +33,19 @@ export class SegmentsService {
 
   async create(name: string, rule: SegmentRule): Promise<Segment> {
     this.check(rule);
-    const [row] = await queryRows<{ id: string; created_at: Date }>(this.db, `INSERT INTO segments (id, name, rule) VALUES ($1, $2, $3::jsonb) RETURNING id, created_at`, [randomUUID(), name, JSON.stringify(rule)]);
-    return { id: row!.id, name, rule, createdAt: new Date(row!.created_at).toISOString() };
+    const [row] = await queryRows<SegmentRow>(this.db, `INSERT INTO segments (id, name, rule) VALUES ($1, $2, $3::jsonb) RETURNING id, name, rule, created_at`, [randomUUID(), name, JSON.stringify(rule)]);
+    return toSegment(row!);
   }
 
   async list(): Promise<Segment[]> {
-    const rows = await queryRows<{ id: string; name: string; rule: SegmentRule; created_at: Date }>(this.db, `SELECT id, name, rule, created_at FROM segments ORDER BY created_at`);
-    return rows.map((r) => ({ id: r.id, name: r.name, rule: r.rule, createdAt: new Date(r.created_at).toISOString() }));
+    const rows = await queryRows<SegmentRow>(this.db, `SELECT id, name, rule, created_at FROM segments ORDER BY created_at`);
+    return rows.map(toSegment);
   }
 
   async get(id: string): Promise<Segment> {
-    const [r] = await queryRows<{ id: string; name: string; rule: SegmentRule; created_at: Date }>(this.db, `SELECT id, name, rule, created_at FROM segments WHERE id = $1`, [id]);
+    const [r] = await queryRows<SegmentRow>(this.db, `SELECT id, name, rule, created_at FROM segments WHERE id = $1`, [id]);
     if (!r) throw new NotFoundException({ error: 'not_found', message: `No segment ${id}` });
-    return { id: r.id, name: r.name, rule: r.rule, createdAt: new Date(r.created_at).toISOString() };
+    return toSegment(r);
   }
 
   /** Recomputes every customer's behaviour tags (see behaviour-tags.ts); returns how many changed. */
