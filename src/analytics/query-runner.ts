@@ -161,12 +161,18 @@ function normalise(oid: number, value: unknown): unknown {
   return value;
 }
 
+/**
+ * The database itself failing (connection lost, out of resources, shutting down, a network error
+ * code rather than a SQLSTATE): not the question's fault, so the activity fails and Temporal retries.
+ */
+const isInfrastructure = (code: string) => !/^[0-9A-Z]{5}$/.test(code) || /^(08|53|57P|58|XX)/.test(code);
+
 /** Guard refusals and cost refusals pass through; the database's errors keep only their message and code. */
 function toDataQueryError(err: unknown): DataQueryError | Error {
   if (err instanceof DataQueryError) return err;
   const cause = typeof err === 'object' && err !== null && 'driverError' in err ? err.driverError : err;
   const parsed = pgError.safeParse(cause);
-  if (!parsed.success) return err instanceof Error ? err : new Error(String(err));
+  if (!parsed.success || isInfrastructure(parsed.data.code)) return err instanceof Error ? err : new Error(String(err));
   if (parsed.data.code === QUERY_CANCELED) return new DataQueryError('timeout', 'The query took too long and was stopped; ask for less data or a shorter period.');
   return new DataQueryError('failed', parsed.data.message);
 }
