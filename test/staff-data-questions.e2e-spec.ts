@@ -177,4 +177,17 @@ describe('data questions from staff on WhatsApp', () => {
     await expect(t.temporal.schedule.getHandle(report.scheduleId).describe()).rejects.toThrow();
     expect(await eventually(async () => (await (await t.api('GET', `/api/staff/${staffIds.Olga}/reports`)).json()) as unknown[], (r) => r.length === 0)).toEqual([]);
   });
+
+  test("the model's calls count against the day's token budget; once it is spent, questions wait and reports still work", async () => {
+    const [used] = (await t.db.query(
+      `SELECT coalesce(sum(u.prompt_tokens + u.completion_tokens), 0)::int AS tokens FROM llm_usage u JOIN customers c ON c.id = u.customer_id WHERE c.phone = $1`,
+      [`whatsapp:${OWNER}`],
+    )) as { tokens: number }[];
+    expect(used!.tokens).toBeGreaterThan(0);
+    expect((await t.api('PUT', `/api/integrations/${t.integrationId}/policies`, { limits: { customerDailyTokens: used!.tokens } })).status).toBe(200);
+    const before = t.openai.requests.length;
+    expect((await ask('owner', OWNER, BY_CITY)).body).toMatch(/^Today's language-model budget is spent/);
+    expect(t.openai.requests.length).toBe(before);
+    expect((await ask('owner', OWNER, 'report today')).body).toMatch(/^📊 Today \(UTC\)/);
+  });
 });

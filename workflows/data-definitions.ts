@@ -17,7 +17,9 @@ export interface ChartRequest {
 export type DataDraft =
   | { kind: 'query'; sql: string; chart: ChartRequest | null }
   | { kind: 'reply'; text: string }
-  | { kind: 'no_model' };
+  | { kind: 'no_model' }
+  /** The day's token budget (the staff member's or the integration's) is spent: the model was not called. */
+  | { kind: 'over_budget' };
 
 export type DataRun =
   | { ok: true; columns: { name: string; type: string }[]; rows: Record<string, unknown>[]; truncated: boolean }
@@ -36,6 +38,8 @@ export interface DataQuestionInput {
   conversationSid: string;
   staffId: string;
   question: string;
+  /** The staff member's customer record in this conversation: whose daily token budget the model's calls count against. */
+  customerId?: string;
 }
 
 export interface DataAnswer {
@@ -81,6 +85,10 @@ export function readStaffRequest(text: string): StaffRequest {
 export const STAFF_HELP =
   'Ask me about your business data in your own words, e.g. "how many orders last week by city?" or "chart revenue per day this month".\n' +
   'Reports from the named metrics: "report today", "report yesterday", "report this week", "report last week", "report this month".';
+
+export const BUDGET_DATA_REPLY =
+  "Today's language-model budget is spent, so free questions wait until tomorrow (UTC). " +
+  'Reports still work: "report today", "report this week", "report this month".';
 
 export const NO_MODEL_DATA_REPLY =
   'Free questions need a language model (OPENAI_API_KEY), which is not configured. ' +

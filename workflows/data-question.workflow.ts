@@ -1,7 +1,7 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_ACTIVITY } from './activity-options';
-import { type DataAnswer, type DataAttempt, type DataQuestionInput, type DataRun, NO_MODEL_DATA_REPLY } from './data-definitions';
+import { type DataAnswer, type DataAttempt, type DataQuestionInput, type DataRun, BUDGET_DATA_REPLY, NO_MODEL_DATA_REPLY } from './data-definitions';
 
 /** The model's two calls: short retries (the staff member waits), never on a refused request. */
 const model = proxyActivities<Activities>({
@@ -36,8 +36,9 @@ export async function dataQuestionWorkflow(input: DataQuestionInput): Promise<Da
   };
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const draft = await model.writeDataQuery({ integrationId: input.integrationId, question: input.question, context, previous: attempts });
+    const draft = await model.writeDataQuery({ integrationId: input.integrationId, customerId: input.customerId, question: input.question, context, previous: attempts });
     if (draft.kind === 'no_model') return finish({ status: 'unanswerable', text: NO_MODEL_DATA_REPLY });
+    if (draft.kind === 'over_budget') return finish({ status: 'unanswerable', text: BUDGET_DATA_REPLY });
     if (draft.kind === 'reply') return finish({ status: 'unanswerable', text: draft.text });
 
     const verdict = await data.checkDataQuery({ sql: draft.sql });
@@ -48,7 +49,7 @@ export async function dataQuestionWorkflow(input: DataQuestionInput): Promise<Da
       continue;
     }
     attempts.push({ sql: draft.sql, outcome: 'ok', rows: run.rows.length });
-    const { text } = await model.writeDataAnswer({ integrationId: input.integrationId, question: input.question, sql: draft.sql, result: run });
+    const { text } = await model.writeDataAnswer({ integrationId: input.integrationId, customerId: input.customerId, question: input.question, sql: draft.sql, result: run });
     if (!draft.chart || run.rows.length === 0) return finish({ status: 'answered', text });
     try {
       const chart = await charts.renderDataChart({ integrationId: input.integrationId, conversationSid: input.conversationSid, question: input.question, intent: draft.chart, rows: run.rows });

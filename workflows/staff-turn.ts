@@ -12,7 +12,7 @@ const data = proxyActivities<Activities>({ ...DATABASE_ACTIVITY, startToCloseTim
  * report from the named metrics, the help text, or a data question as its own child workflow
  * (`…:question`). Customers never reach this: the role comes from the database, not the message.
  */
-export async function answerStaff(turn: { integrationId: string; conversationSid: string }, sender: StaffSender, texts: string[], turnKey: string): Promise<DataAnswer> {
+export async function answerStaff(turn: { integrationId: string; conversationSid: string }, sender: StaffSender, texts: string[], turnKey: string, customerId?: string): Promise<DataAnswer> {
   const request = readStaffRequest(texts.join('\n'));
   if (request.kind === 'help') return { status: 'answered', text: STAFF_HELP };
   try {
@@ -22,7 +22,7 @@ export async function answerStaff(turn: { integrationId: string; conversationSid
     }
     return await executeChild(dataQuestionWorkflow, {
       workflowId: dataQuestionWorkflowId(turnKey),
-      args: [{ integrationId: turn.integrationId, conversationSid: turn.conversationSid, staffId: sender.id, question: request.question }],
+      args: [{ integrationId: turn.integrationId, conversationSid: turn.conversationSid, staffId: sender.id, question: request.question, ...(customerId ? { customerId } : {}) }],
     });
   } catch (err) {
     const failure = activityFailure(err) ?? activityFailure((err as { cause?: unknown }).cause);

@@ -121,7 +121,7 @@ export async function takeTurn(turn: TurnInput, acts: TurnActivities, opts: Turn
   let chart: DataAnswer['chart'];
   try {
     if (staffSender) {
-      const answer = await answerStaff(turn, staffSender, texts, opts.idempotencyKey.replace(/:reply$/, ''));
+      const answer = await answerStaff(turn, staffSender, texts, opts.idempotencyKey.replace(/:reply$/, ''), context.customerId);
       reply = answer.text;
       chart = answer.chart;
     } else if (consentChange) {

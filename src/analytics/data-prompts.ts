@@ -101,3 +101,11 @@ export function resultSummary(question: string, result: { columns: { name: strin
   };
   return `Question: ${question}\nResult: ${JSON.stringify(summary)}`;
 }
+
+/** The rows themselves, a line each (the first 10), for when the model may not write the answer. */
+export function plainAnswer(result: { columns: { name: string }[]; rows: Record<string, unknown>[]; truncated: boolean }): string {
+  if (result.rows.length === 0) return 'There is no data for that.';
+  const lines = result.rows.slice(0, 10).map((r) => result.columns.map((c) => `${c.name}: ${r[c.name] === null || r[c.name] === undefined ? '–' : String(r[c.name])}`).join(', '));
+  const more = result.rows.length > 10 ? [`…and ${result.rows.length - 10} more rows${result.truncated ? ' (cut at the row limit)' : ''}.`] : [];
+  return [...lines, ...more].join('\n');
+}
