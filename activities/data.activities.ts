@@ -1,5 +1,5 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
-import { answerPrompt, DRAFT_SCHEMA, plainAnswer, readDraft, resultSummary, sqlPrompt } from '../src/analytics/data-prompts';
+import { answerPrompt, DRAFT_SCHEMA, plainAnswer, readDraft, resultSummary, sqlPrompt, summarise } from '../src/analytics/data-prompts';
 import type { ScheduledReport } from '../src/analytics/data-questions.service';
 import type { DataReport, ReportPeriod } from '../src/analytics/data-reports';
 import { DataQueryError } from '../src/analytics/query-runner';
@@ -90,7 +90,7 @@ export function createDataActivities({ dataQuestions, semantic, llm, integration
     async writeDataAnswer(input: { integrationId: string; customerId?: string; question: string; sql: string; result: Extract<DataRun, { ok: true }> }): Promise<{ text: string }> {
       try {
         const reply = await withinBudget(input.integrationId, input.customerId, () => llm.summarize({ system: answerPrompt(), text: resultSummary(input.question, input.result) }));
-        return { text: (reply?.text ?? plainAnswer(input.result)).slice(0, 1500) };
+        return { text: (reply?.text ?? plainAnswer(summarise(input.result))).slice(0, 1500) };
       } catch (err) {
         throw modelFailure(err);
       }

@@ -1,11 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Put, Query, UnprocessableEntityException, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { Refusal } from '../common/refusal';
 import { parseOrThrow } from '../common/validation';
 import { IntegrationsService } from '../integrations/integrations.service';
-import { isTimeZone, REPORT_PERIODS } from './data-reports';
+import { isTimeZone } from '../../workflows/business-hours';
+import { REPORT_PERIODS } from './data-reports';
 import { DataQuestionsService } from './data-questions.service';
+import { refusedAs422 } from './refused';
 import { SemanticLayerService } from './semantic-layer.service';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -56,7 +57,7 @@ export class AnalyticsController {
   /** Descriptions only; the views themselves change by migration. */
   @Patch('analytics/views/:name')
   describeView(@Param('name') name: string, @Body() body: unknown) {
-    return refused(() => this.semantic.describeView(name, parseOrThrow(viewSchema, body)));
+    return refusedAs422(() => this.semantic.describeView(name, parseOrThrow(viewSchema, body)));
   }
 
   @Get('analytics/metrics')
@@ -68,7 +69,7 @@ export class AnalyticsController {
   @Put('analytics/metrics/:name')
   putMetric(@Param('name') name: string, @Body() body: unknown) {
     const metric = parseOrThrow(metricSchema, body);
-    return refused(() => this.semantic.putMetric({ name: parseOrThrow(identifier, name, 'name'), ...metric, filter: metric.filter ?? null }));
+    return refusedAs422(() => this.semantic.putMetric({ name: parseOrThrow(identifier, name, 'name'), ...metric, filter: metric.filter ?? null }));
   }
 
   @Delete('analytics/metrics/:name')
@@ -85,7 +86,7 @@ export class AnalyticsController {
   /** A verified question → SQL pair; 422 when the SQL does not pass the guard. */
   @Post('analytics/examples')
   addExample(@Body() body: unknown) {
-    return refused(() => this.semantic.addExample(parseOrThrow(exampleSchema, body)));
+    return refusedAs422(() => this.semantic.addExample(parseOrThrow(exampleSchema, body)));
   }
 
   @Delete('analytics/examples/:id')
@@ -117,14 +118,5 @@ export class AnalyticsController {
     const question = await this.questions.get(id);
     if (!question) throw new NotFoundException({ error: 'not_found', message: `No data question ${id}` });
     return question;
-  }
-}
-
-async function refused<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (err) {
-    if (err instanceof Refusal) throw new UnprocessableEntityException({ error: err.code, message: err.message });
-    throw err;
   }
 }

@@ -88,24 +88,36 @@ export const answerPrompt = () =>
   `${ANSWER_PROMPT_MARKER}, on WhatsApp: 1 to 5 short lines, the figures exactly as in the result (no invented numbers), ` +
   'in the language of the question. Say so when the result is empty or was cut at the row limit. No SQL, no markdown tables.';
 
-/** A bounded view of the result for the model: the first rows and, per numeric column, its total. */
-export function resultSummary(question: string, result: { columns: { name: string; type: string }[]; rows: Record<string, unknown>[]; truncated: boolean }): string {
+type Result = { columns: { name: string; type: string }[]; rows: Record<string, unknown>[]; truncated: boolean };
+
+/** What the model reads of a result: the first rows as tuples and, past them, each numeric column's total. */
+export interface ResultSummary {
+  columns: string[];
+  rowCount: number;
+  truncatedAtRowLimit: boolean;
+  rows: unknown[][];
+  totalsOfAllRows?: Record<string, number>;
+}
+
+export function summarise(result: Result): ResultSummary {
   const numeric = result.columns.filter((c) => result.rows.some((r) => typeof r[c.name] === 'number'));
   const totals = Object.fromEntries(numeric.map((c) => [c.name, result.rows.reduce((s, r) => s + (typeof r[c.name] === 'number' ? (r[c.name] as number) : 0), 0)]));
-  const summary = {
+  return {
     columns: result.columns.map((c) => c.name),
     rowCount: result.rows.length,
     truncatedAtRowLimit: result.truncated,
     rows: result.rows.slice(0, SUMMARY_ROWS).map((r) => result.columns.map((c) => r[c.name] ?? null)),
     ...(result.rows.length > SUMMARY_ROWS ? { totalsOfAllRows: totals } : {}),
   };
-  return `Question: ${question}\nResult: ${JSON.stringify(summary)}`;
 }
 
+/** The answer step's input: the question and a bounded summary of its result. */
+export const resultSummary = (question: string, result: Result) => `Question: ${question}\nResult: ${JSON.stringify(summarise(result))}`;
+
 /** The rows themselves, a line each (the first 10), for when the model may not write the answer. */
-export function plainAnswer(result: { columns: { name: string }[]; rows: Record<string, unknown>[]; truncated: boolean }): string {
-  if (result.rows.length === 0) return 'There is no data for that.';
-  const lines = result.rows.slice(0, 10).map((r) => result.columns.map((c) => `${c.name}: ${r[c.name] === null || r[c.name] === undefined ? '–' : String(r[c.name])}`).join(', '));
-  const more = result.rows.length > 10 ? [`…and ${result.rows.length - 10} more rows${result.truncated ? ' (cut at the row limit)' : ''}.`] : [];
-  return [...lines, ...more].join('\n');
+export function plainAnswer(summary: ResultSummary): string {
+  if (summary.rowCount === 0) return 'There is no data for that.';
+  const lines = summary.rows.slice(0, 10).map((row) => row.map((v, i) => `${summary.columns[i]}: ${v === null ? '–' : String(v)}`).join(', '));
+  const more = summary.rowCount > 10 ? [`…and ${summary.rowCount - 10} more rows.`] : [];
+  return [...lines, ...more, ...(summary.truncatedAtRowLimit ? ['(cut at the row limit)'] : [])].join('\n');
 }

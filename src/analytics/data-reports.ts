@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { isTimeZone } from '../../workflows/business-hours';
 import type { DataQueryLimits } from './query-runner';
 import { runDataQuery } from './query-runner';
 import { type Metric, metricSql } from './semantic-layer.service';
@@ -34,22 +35,15 @@ const PERIOD_LABEL: Record<ReportPeriod, [string, string]> = {
   this_month: ['This month', 'last month'],
 };
 
-export function isTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** An IANA name, and only characters that are safe inside a SQL string literal. */
+const SQL_SAFE_ZONE = /^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/;
 
 /**
  * The period's bounds as SQL expressions in the report's time zone, and the previous period's. The
  * zone is checked against the IANA list first, so it can be written into the SQL as a literal.
  */
 export function periodBounds(period: ReportPeriod, timeZone: string): { from: string; to: string; prevFrom: string; prevTo: string } {
-  if (!isTimeZone(timeZone)) throw new Error(`Not an IANA time zone: ${timeZone}`);
+  if (!SQL_SAFE_ZONE.test(timeZone) || !isTimeZone(timeZone)) throw new Error(`Not an IANA time zone: ${timeZone}`);
   const local = `(now() AT TIME ZONE '${timeZone}')`;
   const at = (expr: string) => `((${expr}) AT TIME ZONE '${timeZone}')`;
   const unit = period === 'today' || period === 'yesterday' ? 'day' : period === 'this_month' ? 'month' : 'week';

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, UnprocessableEntityException, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { Refusal } from '../common/refusal';
 import { parseOrThrow } from '../common/validation';
-import { DEFAULT_REPORT_METRICS, isTimeZone, REPORT_PERIODS } from './data-reports';
+import { isTimeZone } from '../../workflows/business-hours';
+import { DEFAULT_REPORT_METRICS, REPORT_PERIODS } from './data-reports';
+import { refusedAs422 } from './refused';
 import { type StaffReport, StaffReportsService, WEEKDAYS } from './staff-reports.service';
 
 const createSchema = z.strictObject({
@@ -26,12 +27,7 @@ export class StaffReportsController {
   @Post()
   async create(@Param('staffId', ParseUUIDPipe) staffId: string, @Body() body: unknown): Promise<StaffReport> {
     const input = parseOrThrow(createSchema, body);
-    try {
-      return await this.reports.create(staffId, { ...input, days: [...new Set(input.days)] });
-    } catch (err) {
-      if (err instanceof Refusal) throw new UnprocessableEntityException({ error: err.code, message: err.message });
-      throw err;
-    }
+    return refusedAs422(() => this.reports.create(staffId, { ...input, days: [...new Set(input.days)] }));
   }
 
   @Get()

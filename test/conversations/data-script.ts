@@ -1,4 +1,4 @@
-import { ANSWER_PROMPT_MARKER, SQL_PROMPT_MARKER } from '../../src/analytics/data-prompts';
+import { ANSWER_PROMPT_MARKER, plainAnswer, type ResultSummary, SQL_PROMPT_MARKER } from '../../src/analytics/data-prompts';
 import type { ChartRequest } from '../../workflows/data-definitions';
 import type { ChatHandler, ChatMessage, ChatRequest } from '../emulators/openai-emulator';
 
@@ -43,12 +43,7 @@ export function scriptDataQuestions(
   };
 }
 
-/** "Result: {columns, rows…}" → the rows, one line each, as the model would state them. */
+/** "Result: {…}" → the rows as the product states them when the model may not (one formatting for both). */
 function statedResult(user: string): string {
-  const json = user.slice(user.indexOf('Result: ') + 'Result: '.length);
-  const result = JSON.parse(json) as { columns: string[]; rows: unknown[][]; rowCount: number; truncatedAtRowLimit: boolean };
-  if (result.rowCount === 0) return 'There is no data for that.';
-  const lines = result.rows.slice(0, 10).map((row) => row.map((v, i) => `${result.columns[i]}: ${v === null ? '–' : String(v)}`).join(', '));
-  const more = result.rowCount > 10 ? [`…and ${result.rowCount - 10} more rows.`] : [];
-  return [...lines, ...more, ...(result.truncatedAtRowLimit ? ['(cut at the row limit)'] : [])].join('\n');
+  return plainAnswer(JSON.parse(user.slice(user.indexOf('Result: ') + 'Result: '.length)) as ResultSummary);
 }
