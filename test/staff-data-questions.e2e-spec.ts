@@ -178,6 +178,38 @@ describe('data questions from staff on WhatsApp', () => {
     expect(await eventually(async () => (await (await t.api('GET', `/api/staff/${staffIds.Olga}/reports`)).json()) as unknown[], (r) => r.length === 0)).toEqual([]);
   });
 
+  test('the semantic layer is edited through the API, and what is stored passes the same guard', async () => {
+    const described = await t.api('PATCH', '/api/analytics/views/orders', { columns: { total: 'Order total in euros, VAT included' } });
+    expect(described.status).toBe(200);
+    expect(((await described.json()) as { columns: { name: string; description: string }[] }).columns.find((c) => c.name === 'total')?.description).toBe('Order total in euros, VAT included');
+    expect((await t.api('PATCH', '/api/analytics/views/orders', { columns: { phone: 'x' } })).status).toBe(422);
+
+    const metric = { label: 'Cancelled', description: 'Cancelled orders', view: 'orders', expression: 'count(*)', timeColumn: 'created_at', filter: "status = 'cancelled'", unit: 'count' };
+    expect((await t.api('PUT', '/api/analytics/metrics/cancelled_orders', metric)).status).toBe(200);
+    const refused = await t.api('PUT', '/api/analytics/metrics/sneaky', { ...metric, expression: "set_config('role', 'postgres', false)" });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: string }).error).toBe('sql_refused');
+    expect((await t.api('PUT', '/api/analytics/metrics/badtime', { ...metric, timeColumn: 'status' })).status).toBe(422);
+
+    const report = await t.api('GET', '/api/analytics/report?period=today&metrics=cancelled_orders,revenue');
+    expect(report.status).toBe(200);
+    // Placed today: one cancelled (99) and two paid (30 + 12.50).
+    expect(((await report.json()) as { figures: { name: string; value: number }[] }).figures).toEqual([
+      expect.objectContaining({ name: 'cancelled_orders', value: 1 }),
+      expect.objectContaining({ name: 'revenue', value: 42.5 }),
+    ]);
+    expect((await t.api('DELETE', '/api/analytics/metrics/cancelled_orders')).status).toBe(204);
+
+    expect((await t.api('POST', '/api/analytics/examples', { question: 'Delete everything', sql: 'DELETE FROM orders' })).status).toBe(422);
+    const example = await t.api('POST', '/api/analytics/examples', { question: 'Orders per payment provider', sql: 'SELECT payment_provider, count(*) FROM orders GROUP BY 1' });
+    expect(example.status).toBe(201);
+    const { id } = (await example.json()) as { id: string };
+    expect(((await (await t.api('GET', '/api/analytics/examples')).json()) as { id: string }[]).map((e) => e.id)).toContain(id);
+    expect((await t.api('DELETE', `/api/analytics/examples/${id}`)).status).toBe(204);
+    expect((await t.api('GET', '/api/data-questions')).status).toBe(200);
+    expect((await t.api('GET', '/api/analytics/metrics', undefined, null)).status).toBe(401);
+  });
+
   test("the model's calls count against the day's token budget; once it is spent, questions wait and reports still work", async () => {
     const [used] = (await t.db.query(
       `SELECT coalesce(sum(u.prompt_tokens + u.completion_tokens), 0)::int AS tokens FROM llm_usage u JOIN customers c ON c.id = u.customer_id WHERE c.phone = $1`,
